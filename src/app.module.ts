@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { ImportsModule } from './imports/imports.module';
+import { JobsModule } from '../jobs/jobs.module';
+
+/** api: HTTP only; worker: queue workers only; cli: workers, no HTTP; all: both (demo). */
+export type ProcessRole = 'api' | 'worker' | 'cli' | 'all';
+
+/**
+ * The one application module, assembled per process role: the API enqueues, the worker and the
+ * CLI also run queue workers (the CLI runs its own jobs to completion).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, role: ProcessRole, opts: { migrate?: boolean } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, opts),
+        JobsModule.forRoot(config, { runWorkers: role !== 'api' }),
+        ImportsModule,
+      ],
+      controllers: role === 'api' || role === 'all' ? [HealthController] : [],
+    };
+  }
+}

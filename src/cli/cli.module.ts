@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '../config/config';
+import { ConfigModule } from '../config/config.module';
+import { DbCommand, DbMigrateCommand } from './db.command';
+import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
+import { ExportCommand, ExportRejectionsCommand } from './export.command';
+import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand } from './import.command';
+
+/** The CLI's own module holds only the commands; each command starts the application it needs. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config)],
+      providers: [
+        DbCommand, DbMigrateCommand,
+        ImportCommand, ImportClaimsCommand, ImportReferenceCommand,
+        ExportCommand, ExportRejectionsCommand,
+        DemoCommand, DemoGenerateCommand, DemoRunCommand,
+      ],
+    };
+  }
+}

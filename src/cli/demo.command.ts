@@ -1,0 +1,120 @@
+import { join, resolve } from 'node:path';
+import { Inject } from '@nestjs/common';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { generateDemoData } from '../demo/generator';
+import { ImportProgressBus } from '../imports/import-progress.bus';
+import { ImportKind } from '../imports/import-run.entity';
+import { ImportsService } from '../imports/imports.service';
+import { startHttp } from '../http';
+import { describeRun, modeLine, ProgressReporter } from './cli-support';
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new DomainException(DomainErrorCode.InvalidInput, `--${name} must be a positive whole number (got "${v}")`);
+  return n;
+}
+
+@SubCommand({ name: 'generate', description: 'write a seeded, realistic data set in the interchange format (with planted violations and a labels file)' })
+export class DemoGenerateCommand extends CommandRunner {
+  async run(_: string[], o: { out: string; claims?: number; seed?: string }): Promise<void> {
+    const summary = await generateDemoData({ outDir: resolve(o.out), claims: o.claims ?? 20_000, seed: o.seed ?? '42' });
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  }
+
+  @Option({ flags: '-o, --out <dir>', description: 'output directory', required: true })
+  parseOut(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '-n, --claims <n>', description: 'number of claims in the first batch (default 20000)' })
+  parseClaims(v: string) {
+    return positiveInt('claims', v);
+  }
+
+  @Option({ flags: '-s, --seed <seed>', description: 'seed (same seed → same files; default 42)' })
+  parseSeed(v: string) {
+    return v;
+  }
+}
+
+@SubCommand({ name: 'run', description: 'generate a demo data set, import it (reference, claims, a second batch of re-sends and corrections) and serve' })
+export class DemoRunCommand extends CommandRunner {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async run(_: string[], o: { claims?: number; seed?: string; exit?: boolean }): Promise<void> {
+    const config = this.config;
+    process.stderr.write(`${modeLine(config)}\n`);
+    const dir = join(config.dataDir, 'demo');
+    const claims = o.claims ?? 20_000;
+    process.stdout.write(`generating ${claims} claims into ${dir} …\n`);
+    const summary = await generateDemoData({ outDir: dir, claims, seed: o.seed ?? '42' });
+    process.stdout.write(`  ${summary.institutions} institutions, ${summary.physicians} physicians, ${summary.catalogItems} catalog items; batch 1: ${summary.batch1.claims} claims, ${summary.batch1.lines} lines\n`);
+    const { app, url } = await startHttp(config, 'all');
+    const imports = app.get(ImportsService);
+    const bus = app.get(ImportProgressBus);
+    const steps: [string, ImportKind, string][] = [
+      ['reference data', 'reference', join(dir, 'reference')],
+      ['claims, batch 1', 'claims', join(dir, 'claims')],
+      ['claims, batch 2 (re-sends and corrections)', 'claims', join(dir, 'claims-batch2')],
+    ];
+    for (const [label, kind, path] of steps) {
+      const { run, job } = await imports.startImport(kind, path);
+      const progress = new ProgressReporter(label);
+      const listener = (e: { importId: string; phase: string; done: number; total: number }) => e.importId === run.id && progress.update(e.done, e.total, e.phase);
+      bus.on('progress', listener);
+      await job.finished().catch(() => undefined);
+      progress.stop();
+      bus.off('progress', listener);
+      process.stdout.write(`${label}:\n${describeRun(await imports.getRun(run.id))}\n`);
+    }
+    process.stdout.write(
+      [
+        '',
+        'FundGuard demo is running:',
+        `  API docs (OpenAPI)   ${url}/api/docs`,
+        `  health               ${url}/health`,
+        `  imports              ${url}/api/imports`,
+        `  rejections           ${url}/api/rejections`,
+        `  demo files + labels  ${dir}`,
+        o.exit ? '' : 'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    if (o.exit) {
+      await app.close();
+      return;
+    }
+    await new Promise<void>((resolveStop) => {
+      const stop = () => void app.close().then(() => resolveStop());
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  }
+
+  @Option({ flags: '-n, --claims <n>', description: 'claims in the first batch (default 20000)' })
+  parseClaims(v: string) {
+    return positiveInt('claims', v);
+  }
+
+  @Option({ flags: '-s, --seed <seed>', description: 'seed (default 42)' })
+  parseSeed(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--exit', description: 'stop after importing instead of serving' })
+  parseExit() {
+    return true;
+  }
+}
+
+@Command({ name: 'demo', description: 'demo data and the one-command demo', subCommands: [DemoGenerateCommand, DemoRunCommand] })
+export class DemoCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}

@@ -1,0 +1,69 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { ImportProgressBus } from '../imports/import-progress.bus';
+import { ImportKind } from '../imports/import-run.entity';
+import { ImportsService } from '../imports/imports.service';
+import { describeRun, modeLine, ProgressReporter, withApp } from './cli-support';
+
+/** Starts an import job and runs it to completion in this process; prints the counts. */
+export async function runImportCommand(config: AppConfig, kind: ImportKind, dir: string, mappingPath?: string): Promise<boolean> {
+  process.stderr.write(`${modeLine(config)}\n`);
+  return withApp(config, 'cli', async (app) => {
+    const imports = app.get(ImportsService);
+    const { run, job } = await imports.startImport(kind, dir, { mappingPath });
+    const progress = new ProgressReporter(`import ${kind}`);
+    const onProgress = (e: { importId: string; phase: string; done: number; total: number }) => {
+      if (e.importId === run.id) progress.update(e.done, e.total, e.phase);
+    };
+    app.get(ImportProgressBus).on('progress', onProgress);
+    let ok = true;
+    try {
+      await job.finished();
+    } catch {
+      ok = false;
+    } finally {
+      progress.stop();
+      app.get(ImportProgressBus).off('progress', onProgress);
+    }
+    const final = await imports.getRun(run.id);
+    process.stdout.write(`${describeRun(final)}\n`);
+    return ok && final.status === 'completed';
+  });
+}
+
+abstract class ImportSubCommand extends CommandRunner {
+  protected abstract kind: ImportKind;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async run([dir]: string[], options: { mapping?: string }): Promise<void> {
+    const ok = await runImportCommand(this.config, this.kind, dir!, options.mapping);
+    if (!ok) process.exitCode = 1;
+  }
+
+  @Option({ flags: '-m, --mapping <file>', description: 'column-mapping YAML for a bureau export (docs/column-mapping.md)' })
+  parseMapping(v: string) {
+    return v;
+  }
+}
+
+@SubCommand({ name: 'claims', arguments: '<dir>', description: 'import claims.csv + claim_items.csv from DIR' })
+export class ImportClaimsCommand extends ImportSubCommand {
+  protected kind: ImportKind = 'claims';
+}
+
+@SubCommand({ name: 'reference', arguments: '<dir>', description: 'import the reference files (institutions, physicians, catalog_items, persons, inspectors, fund_ledger) present in DIR' })
+export class ImportReferenceCommand extends ImportSubCommand {
+  protected kind: ImportKind = 'reference';
+}
+
+@Command({ name: 'import', description: 'import interchange files', subCommands: [ImportClaimsCommand, ImportReferenceCommand] })
+export class ImportCommand extends CommandRunner {
+  async run(): Promise<void> {
+    this.command.help();
+  }
+}

@@ -1,0 +1,176 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Raised at boot when the environment does not describe a valid configuration; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_PSEUDONYM_KEY = 'fundguard-development-key-not-for-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' })
+        .optional(),
+    ),
+    DATABASE_SCHEMA: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'must be a lower-case SQL identifier' })
+        .default('public'),
+    ),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    DATABASE_MIGRATE_ON_START: z.preprocess(emptyToUndefined, bool.optional()),
+    DATA_DIR: z.string().default('./data'),
+    REDIS_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+        .optional(),
+    ),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'may hold only letters, digits, _ and -' })
+      .default('fundguard'),
+    WORKER_CONCURRENCY: int(1, 64).default(2),
+    JOB_ATTEMPTS: int(1, 100).default(5),
+    JOB_BACKOFF_MS: int(0, 3_600_000).default(2000),
+    JOB_LOCK_MS: int(1000, 3_600_000).default(30_000),
+    PSEUDONYM_KEY: z.preprocess(
+      emptyToUndefined,
+      z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    ),
+    DEFAULT_UTC_OFFSET: z
+      .string()
+      .regex(/^[+-]\d{2}:\d{2}$/, { message: 'must look like +08:00' })
+      .default('+08:00'),
+    UPLOAD_MAX_MB: int(1, 10_240).default(512),
+    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['PSEUDONYM_KEY'], message: 'is required in production (the key of the patient-id pseudonymisation hash)' });
+    }
+  });
+
+/** The one typed configuration object; built once at boot from the environment. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; publicUrl?: string; uploadMaxBytes: number };
+  database: {
+    /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
+    url?: string;
+    embedded: boolean;
+    schema: string;
+    poolSize: number;
+    migrateOnStart: boolean;
+  };
+  dataDir: string;
+  queue: {
+    /** Unset: jobs run in-process through the same handlers. */
+    redisUrl?: string;
+    inProcess: boolean;
+    prefix: string;
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+    lockMs: number;
+  };
+  privacy: { pseudonymKey: string; usingDevelopmentKey: boolean };
+  import: { defaultUtcOffset: string };
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+/** Validates the environment; throws ConfigError naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.') || '(environment)';
+        const value = env[name];
+        return `${name}${value === undefined ? '' : ` (= ${JSON.stringify(value)})`}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const embedded = !e.DATABASE_URL;
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL, uploadMaxBytes: e.UPLOAD_MAX_MB * 1024 * 1024 },
+    database: {
+      url: e.DATABASE_URL,
+      embedded,
+      schema: e.DATABASE_SCHEMA,
+      // PGlite runs one query at a time whatever the pool: give TypeORM one connection.
+      poolSize: embedded ? 1 : e.DATABASE_POOL_SIZE,
+      migrateOnStart: e.DATABASE_MIGRATE_ON_START ?? embedded,
+    },
+    dataDir: resolve(e.DATA_DIR),
+    queue: {
+      redisUrl: e.REDIS_URL,
+      inProcess: !e.REDIS_URL,
+      prefix: e.QUEUE_PREFIX,
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      backoffMs: e.JOB_BACKOFF_MS,
+      lockMs: e.JOB_LOCK_MS,
+    },
+    privacy: { pseudonymKey: e.PSEUDONYM_KEY ?? DEV_PSEUDONYM_KEY, usingDevelopmentKey: !e.PSEUDONYM_KEY },
+    import: { defaultUtcOffset: e.DEFAULT_UTC_OFFSET },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Entry points call this: on invalid configuration it prints every problem and exits. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/** ioredis options from a redis:// or rediss:// URL (BullMQ takes options, not a URL). */
+export function redisOptions(url: string) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}

@@ -1,0 +1,170 @@
+import { createHmac } from 'node:crypto';
+import { amountMatches, formatFen, ParsedDecimal, ParsedTimestamp } from './fields';
+import { ParseOptions, RowProblem, validateRow } from './interchange';
+
+/** A claim row that passed every row-level check, in canonical form. */
+export interface ClaimRow {
+  claimId: string;
+  institutionCode: string;
+  physicianCode: string | null;
+  patientKey: string;
+  patientGender: 'M' | 'F';
+  patientBirthDate: string;
+  insuranceType: 'employee' | 'resident';
+  visitType: 'outpatient' | 'inpatient' | 'pharmacy';
+  admissionDate: string;
+  dischargeDate: string;
+  primaryDiagnosis: string | null;
+  secondaryDiagnoses: string[];
+  dischargeStatus: string | null;
+  totalFen: number;
+  fundPaidFen: number;
+  selfPaidFen: number;
+  settledAt: string;
+  settleMonth: string;
+  insuredRegion: string | null;
+  serviceRegion: string | null;
+}
+
+export interface ClaimItemRow {
+  claimId: string;
+  itemSeq: number;
+  itemCode: string;
+  itemName: string | null;
+  serviceDate: string;
+  unitPriceFen: number;
+  quantity: string;
+  amountFen: number;
+  daysSupply: number | null;
+}
+
+export type RowResult<T> = { row: T; problems: [] } | { row: null; problems: RowProblem[]; partial: Record<string, unknown> };
+
+/** 假名化: patient ids are replaced at import by a keyed hash; the clear id is never stored. */
+export class Pseudonymizer {
+  constructor(private readonly key: string) {}
+
+  /** 128-bit hex key of a person number (trimmed, case-insensitive like every code). */
+  patientKey(patientId: string): string {
+    return createHmac('sha256', this.key).update(patientId.trim().toUpperCase()).digest('hex').slice(0, 32);
+  }
+}
+
+/** Validates one claims.csv row: every field, then the claim's own cross-field rules. */
+export function validateClaimRow(
+  get: (column: string) => string | undefined,
+  opts: ParseOptions,
+  pseudonymizer: Pseudonymizer,
+): RowResult<ClaimRow> {
+  const { values: v, problems } = validateRow('claims', get, opts);
+  const total = v.total_amount as number | undefined;
+  const fund = v.fund_paid as number | undefined;
+  const self = v.self_paid as number | undefined;
+  if (total !== undefined && fund !== undefined && self !== undefined && Math.abs(total - (fund + self)) > 1) {
+    problems.push({
+      column: 'total_amount',
+      value: formatFen(total),
+      reason: `differs from fund_paid + self_paid = ${formatFen(fund + self)} by more than 0.01`,
+    });
+  }
+  const adm = v.admission_date as string | undefined;
+  const dis = v.discharge_date as string | undefined;
+  if (adm && dis && dis < adm) {
+    problems.push({ column: 'discharge_date', value: dis, reason: `precedes admission_date ${adm}` });
+  }
+  if (problems.length > 0) {
+    // The clear patient id must not reach storage, even in a rejection.
+    if (typeof v.patient_id === 'string') v.patient_id = `pseudonym:${pseudonymizer.patientKey(v.patient_id)}`;
+    return { row: null, problems, partial: v };
+  }
+  const settled = v.settled_at as ParsedTimestamp;
+  return {
+    row: {
+      claimId: v.claim_id as string,
+      institutionCode: v.institution_code as string,
+      physicianCode: (v.physician_code as string | undefined) ?? null,
+      patientKey: pseudonymizer.patientKey(v.patient_id as string),
+      patientGender: v.patient_gender as 'M' | 'F',
+      patientBirthDate: v.patient_birth_date as string,
+      insuranceType: v.insurance_type as 'employee' | 'resident',
+      visitType: v.visit_type as ClaimRow['visitType'],
+      admissionDate: adm!,
+      dischargeDate: dis!,
+      primaryDiagnosis: (v.primary_diagnosis as string | undefined) ?? null,
+      secondaryDiagnoses: (v.secondary_diagnoses as string[] | undefined) ?? [],
+      dischargeStatus: (v.discharge_status as string | undefined) ?? null,
+      totalFen: total!,
+      fundPaidFen: fund!,
+      selfPaidFen: self!,
+      settledAt: settled.iso,
+      settleMonth: settled.month,
+      insuredRegion: (v.insured_region as string | undefined) ?? null,
+      serviceRegion: (v.service_region as string | undefined) ?? null,
+    },
+    problems: [],
+  };
+}
+
+/** Validates one claim_items.csv row, including amount = unit_price × quantity (±0.01). */
+export function validateClaimItemRow(get: (column: string) => string | undefined, opts: ParseOptions): RowResult<ClaimItemRow> {
+  const { values: v, problems } = validateRow('claim_items', get, opts);
+  const price = v.unit_price as number | undefined;
+  const qty = v.quantity as ParsedDecimal | undefined;
+  const amount = v.amount as number | undefined;
+  if (price !== undefined && qty !== undefined && amount !== undefined && !amountMatches(amount, price, qty)) {
+    problems.push({
+      column: 'amount',
+      value: formatFen(amount),
+      reason: `differs from unit_price × quantity = ${formatFen(price)} × ${qty.text} by more than 0.01`,
+    });
+  }
+  if (problems.length > 0) {
+    if (qty) v.quantity = qty.text;
+    return { row: null, problems, partial: v };
+  }
+  return {
+    row: {
+      claimId: v.claim_id as string,
+      itemSeq: v.item_seq as number,
+      itemCode: v.item_code as string,
+      itemName: (v.item_name as string | undefined) ?? null,
+      serviceDate: v.service_date as string,
+      unitPriceFen: price!,
+      quantity: qty!.text,
+      amountFen: amount!,
+      daysSupply: (v.days_supply as number | undefined) ?? null,
+    },
+    problems: [],
+  };
+}
+
+const SEP = '\x1f';
+
+/** Canonical text of a claim's content: what "identical re-submission" compares. */
+export function claimCanonicalText(c: ClaimRow): string {
+  return [
+    c.claimId,
+    c.institutionCode,
+    c.physicianCode ?? '',
+    c.patientKey,
+    c.patientGender,
+    c.patientBirthDate,
+    c.insuranceType,
+    c.visitType,
+    c.admissionDate,
+    c.dischargeDate,
+    c.primaryDiagnosis ?? '',
+    c.secondaryDiagnoses.join(';'),
+    c.dischargeStatus ?? '',
+    c.totalFen,
+    c.fundPaidFen,
+    c.selfPaidFen,
+    new Date(c.settledAt).toISOString(),
+    c.insuredRegion ?? '',
+    c.serviceRegion ?? '',
+  ].join(SEP);
+}
+
+export function itemCanonicalText(i: ClaimItemRow): string {
+  return [i.itemSeq, i.itemCode, i.itemName ?? '', i.serviceDate, i.unitPriceFen, i.quantity, i.amountFen, i.daysSupply ?? ''].join(SEP);
+}
