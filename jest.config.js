@@ -1,17 +1,23 @@
 /** Two projects: unit tests need no services; integration tests use real PostgreSQL and Redis. */
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+// NestJS 12 packages are ES modules: Babel makes CommonJS of them for Jest's module runtime
+// (test/support/esm-to-cjs.transformer.js). The built service runs them natively.
+const transform = { '^.+\\.ts$': tsJest, '^.+\\.js$': '<rootDir>/test/support/esm-to-cjs.transformer.js' };
+const transformIgnorePatterns = ['/node_modules/(?!@nestjs/)'];
 module.exports = {
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.spec.ts', '<rootDir>/rules/**/*.spec.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       testTimeout: 180000,

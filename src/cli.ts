@@ -20,6 +20,8 @@ async function main() {
       process.exitCode = 1;
     },
   });
+  // A failed start can leave sockets (Redis, PostgreSQL) open: the command is over, so leave.
+  process.exit(process.exitCode ?? 0);
 }
 
 main().catch((err) => {

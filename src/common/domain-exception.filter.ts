@@ -28,7 +28,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
       res.status(status).json({
         error: status === 404 ? DomainErrorCode.NotFound : HttpStatus[status],
         message: Array.isArray(message) ? message.join('; ') : message,
-        errors: [],
+        // A body the framework could not even parse (bad JSON) is a problem of the body as a whole.
+        errors: status === 400 ? [{ path: 'body', reason: Array.isArray(message) ? message.join('; ') : message }] : [],
       });
       return;
     }

@@ -57,7 +57,13 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           imports: [EndpointModule],
           inject: [DatabaseEndpoint],
-          useFactory: async (ep: DatabaseEndpoint) => dataSourceOptions(config, await ep.resolve()),
+          useFactory: async (ep: DatabaseEndpoint) => ({
+            ...dataSourceOptions(config, await ep.resolve()),
+            retryAttempts: 3,
+            retryDelay: 1000,
+            // A stale schema will not fix itself: fail at once with the remedy.
+            toRetry: (err: unknown) => !(err instanceof PendingMigrationsError),
+          }),
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize();
             const ran = await prepareSchema(ds, config, opts.migrate ?? config.database.migrateOnStart);
