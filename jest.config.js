@@ -5,6 +5,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const transform = { '^.+\\.ts$': tsJest, '^.+\\.js$': '<rootDir>/test/support/esm-to-cjs.transformer.js' };
 const transformIgnorePatterns = ['/node_modules/(?!@nestjs/)'];
 module.exports = {
+  // Integration tests import whole data sets; unit tests are far below this.
+  testTimeout: 180000,
   projects: [
     {
       displayName: 'unit',
@@ -20,7 +22,6 @@ module.exports = {
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 180000,
     },
   ],
 };

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { AppConfig, redisOptions } from '../src/config/config';
-import { ImportQueueProcessor } from './import.processor';
+import { importQueueProcessor } from './import.processor';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { QueueName } from './job.types';
@@ -27,7 +27,7 @@ export class JobsModule implements OnApplicationBootstrap {
     }
     logger.log(`queue mode: Redis (BullMQ)${opts.runWorkers ? ', with workers in this process' : ', enqueue only'}`);
     const providers: Provider[] = [JobHandlerRegistry, { provide: JobQueue, useClass: BullJobQueue }];
-    if (opts.runWorkers) providers.push(ImportQueueProcessor);
+    if (opts.runWorkers) providers.push(importQueueProcessor(config));
     return {
       module: JobsModule,
       imports: [

@@ -16,11 +16,11 @@ export function csvLine(fields: readonly string[]): string {
   return out + '\n';
 }
 
-const FLUSH_AT = 256 * 1024;
+const FLUSH_AT = 64 * 1024;
 
 /**
  * Buffered CSV file writer (UTF-8, no BOM, `\n`) that honours stream backpressure: rows are
- * collected into ~256 KiB chunks, and `flushIfNeeded` waits for 'drain' when the stream is full,
+ * collected into ~64 KiB chunks, and `flushIfNeeded` waits for 'drain' when the stream is full,
  * so a million-line file never sits in memory as one string.
  */
 export class CsvFileWriter {
@@ -35,7 +35,7 @@ export class CsvFileWriter {
     readonly path: string,
     header: readonly string[],
   ) {
-    this.stream = createWriteStream(path, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
+    this.stream = createWriteStream(path, { encoding: 'utf8' });
     this.stream.on('error', (err) => {
       this.failure = err;
     });

@@ -391,7 +391,11 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   opts.onProgress?.(counts.written);
 
   // --- reference files -----------------------------------------------------------------------
-  await writeCsv(join(dirs.reference, 'institutions.csv'), ['code', 'name', 'kind', 'level', 'ownership', 'region'], institutions.map((i) => [i.code, i.name, i.kind, String(i.level), i.ownership, i.region]));
+  await writeCsv(
+    join(dirs.reference, 'institutions.csv'),
+    ['code', 'name', 'kind', 'level', 'ownership', 'region'],
+    institutions.map((i) => [i.code, i.name, i.kind, String(i.level), i.ownership, i.region]),
+  );
   await writeCsv(join(dirs.reference, 'physicians.csv'), ['code', 'name', 'institution_code', 'specialty'], physicians.map((p) => [p.code, p.name, p.institutionCode, p.specialty]));
   await writeCsv(
     join(dirs.reference, 'catalog_items.csv'),
@@ -413,7 +417,11 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   );
   const persons = [...world.pool, ...world.reserved];
   await writeCsv(join(dirs.reference, 'persons.csv'), ['patient_id', 'death_date'], persons.map((p) => [p.id, p.registryDeath === null ? '' : formatDay(p.registryDeath)]));
-  await writeCsv(join(dirs.reference, 'inspectors.csv'), ['code', 'name', 'unit', 'region', 'conflicts'], inspectors.map((i) => [i.code, i.name, i.unit, i.region, i.conflicts.join(';')]));
+  await writeCsv(
+    join(dirs.reference, 'inspectors.csv'),
+    ['code', 'name', 'unit', 'region', 'conflicts'],
+    inspectors.map((i) => [i.code, i.name, i.unit, i.region, i.conflicts.join(';')]),
+  );
   await writeCsv(
     join(dirs.reference, 'fund_ledger.csv'),
     ['period', 'insurance_type', 'income', 'expenditure', 'balance'],
@@ -423,12 +431,20 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   // --- labels --------------------------------------------------------------------------------
   const findingRows: { claimId: string; seq: number | null; category: string; amountFen: number }[] = [];
   for (const [claimId, ls] of labels) for (const l of ls) findingRows.push({ claimId, seq: l.seq, category: l.category, amountFen: l.amountFen });
-  findingRows.sort((a, b) =>
-    a.claimId !== b.claimId ? (a.claimId < b.claimId ? -1 : 1) : (a.seq ?? 0) !== (b.seq ?? 0) ? (a.seq ?? 0) - (b.seq ?? 0) : a.category < b.category ? -1 : a.category > b.category ? 1 : 0,
+  // claim_id, then claim-level before lines, then item_seq, then category
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  findingRows.sort((a, b) => cmp(a.claimId, b.claimId) || (a.seq ?? 0) - (b.seq ?? 0) || cmp(a.category, b.category));
+  await writeCsv(
+    join(dirs.labels, 'expected_findings.csv'),
+    ['claim_id', 'item_seq', 'category', 'amount_at_risk'],
+    findingRows.map((f) => [f.claimId, f.seq === null ? '' : String(f.seq), f.category, formatFen(f.amountFen)]),
   );
-  await writeCsv(join(dirs.labels, 'expected_findings.csv'), ['claim_id', 'item_seq', 'category', 'amount_at_risk'], findingRows.map((f) => [f.claimId, f.seq === null ? '' : String(f.seq), f.category, formatFen(f.amountFen)]));
   rejections.sort((a, b) => a.batch - b.batch || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line);
-  await writeCsv(join(dirs.labels, 'expected_rejections.csv'), ['batch', 'claim_id', 'file', 'line', 'problem'], rejections.map((r) => [String(r.batch), r.claimId, r.file, String(r.line), r.problem]));
+  await writeCsv(
+    join(dirs.labels, 'expected_rejections.csv'),
+    ['batch', 'claim_id', 'file', 'line', 'problem'],
+    rejections.map((r) => [String(r.batch), r.claimId, r.file, String(r.line), r.problem]),
+  );
 
   const summary: DemoSummary = {
     outDir: opts.outDir,

@@ -15,10 +15,11 @@ import {
 import type { CatalogItem, Institution } from './reference-data';
 
 /**
- * Planted violations and near misses. A plant starts from a compliant claim and adds the one
- * line (or group of lines) that trips its category, tagged so labels.ts-style code in
- * claim-builder can compute the exact amount at risk. Near misses sit exactly on a limit and carry
- * no tag. Cross-claim scenarios use patients reserved for them, so ordinary claims never interact.
+ * Planted violations and near misses. A plant starts from a compliant claim context, picks the
+ * item that will trip its category, fills the rest of the claim around it (never with that item or
+ * its exclusive group) and adds the tagged line(s); `labelsOf` then computes the exact amount at
+ * risk from the tags. Near misses sit exactly on a limit and carry no tag. Cross-claim scenarios
+ * use patients reserved for them, so ordinary claims can never pair up with them by accident.
  */
 
 export const LINE_CATEGORIES: LineCategory[] = [
@@ -642,7 +643,10 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
   // k duplicates stay; removeDup more are corrected away in batch 2
   const removeDup = Math.max(1, Math.floor(k / 10));
   for (let i = 0; i < k + removeDup; i++) {
-    const mode = i >= k ? 0 : i % 7; // 0 outpatient, 1 pharmacy, 2 inpatient, 3 same settled_at (larger id flagged), 4 reordered + respelled, 5 first-emitted settles later, 6 second copy arrives in batch 2
+    // 0 outpatient, 1 pharmacy, 2 inpatient, 3 same settled_at (the larger claim_id is flagged),
+    // 4 lines reordered and codes/numbers respelled, 5 the first-emitted copy settles later,
+    // 6 the second copy arrives in batch 2; the extra ones (i ≥ k) are corrected away in batch 2
+    const mode = i >= k ? 0 : i % 7;
     const p = adult();
     const v: VisitType = mode === 1 ? 'pharmacy' : mode === 2 ? 'inpatient' : 'outpatient';
     let a: Claim;
@@ -777,10 +781,9 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
       const adm = Math.max(start, death - rng.int(1, 4));
       const c = w.shell({ patient: p, visit: 'inpatient', inst, admDay: adm, disDay: death + rng.int(1, 3), dx: w.pickDiagnosis(p, 'inpatient', adm), dx2: [] });
       w.fill(c, { patient: p, visit: 'inpatient', inst, admDay: adm, disDay: c.disDay, maxLines: 7 });
-      // a line billed the day after the death date
+      // a line billed the day after the death date (unless the stay already has one of that item that day)
       const it = w.catalog.find((x) => x.name.startsWith('0.9%氯化钠注射液')) as CatalogItem;
-      c.lines.push(w.makeLine(c, it, death + 1, { qHalf: 2 }));
-      if (c.lines.filter((l) => l.item === it && l.day === death + 1).length > 1) c.lines.pop();
+      if (!c.lines.some((l) => l.item === it && l.day === death + 1)) c.lines.push(w.makeLine(c, it, death + 1, { qHalf: 2 }));
       finalize(c);
       c.claimCats = ['AFTER_DEATH'];
       push(c, 'scenario:AFTER_DEATH:line-after-registry-death');

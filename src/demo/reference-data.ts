@@ -501,23 +501,24 @@ export const DIAGNOSES: Diagnosis[] = [
 // ---------------------------------------------------------------------------------------------
 // Institutions (定点医药机构)
 
+// Ordered so that even the smallest data set (12 hospitals) has every level and both ownerships.
 const HOSPITALS: [string, number, 'public' | 'private', string][] = [
   ['宁夏医科大学总医院', 3, 'public', '640104'],
   ['宁夏回族自治区人民医院', 3, 'public', '640105'],
   ['银川市第一人民医院', 3, 'public', '640104'],
   ['银川市中医医院', 3, 'public', '640104'],
-  ['宁夏回族自治区妇幼保健院', 3, 'public', '640106'],
-  ['银川市第二人民医院', 2, 'public', '640106'],
   ['永宁县人民医院', 2, 'public', '640121'],
   ['贺兰县人民医院', 2, 'public', '640122'],
   ['灵武市人民医院', 2, 'public', '640181'],
-  ['西夏区人民医院', 2, 'public', '640105'],
-  ['永宁县中医医院', 2, 'public', '640121'],
-  ['灵武市中医医院', 2, 'public', '640181'],
   ['银川仁爱医院', 2, 'private', '640106'],
   ['宁夏东方骨科医院', 1, 'private', '640105'],
-  ['贺兰县中医医院', 2, 'public', '640122'],
+  ['西夏区人民医院', 2, 'public', '640105'],
   ['银川和美医院', 1, 'private', '640104'],
+  ['宁夏回族自治区妇幼保健院', 3, 'public', '640106'],
+  ['银川市第二人民医院', 2, 'public', '640106'],
+  ['永宁县中医医院', 2, 'public', '640121'],
+  ['灵武市中医医院', 2, 'public', '640181'],
+  ['贺兰县中医医院', 2, 'public', '640122'],
 ];
 
 const PHARMACY_CHAINS = ['宁夏国大药房连锁有限公司', '宁夏众友健康医药股份有限公司', '银川美康大药房', '宁夏仁和堂药店连锁有限公司'];
@@ -649,7 +650,7 @@ export function buildPhysicians(rng: Rng, institutions: Institution[]): Physicia
             : rng.int(3, 5)
         : inst.kind === 'primary_care'
           ? rng.int(2, 5)
-          : rng.int(1, 2);
+          : rng.int(1, 3);
     const specs = SPECIALTIES[inst.kind];
     for (let i = 0; i < n; i++) {
       let code: string;
@@ -683,13 +684,11 @@ export function buildInspectors(rng: Rng, total: number, institutions: Instituti
       UNITS.map((u) => u[1]),
     );
     const conflicts: string[] = [];
-    if (rng.chance(0.18)) {
+    // Every sixth inspector has a conflict of interest (回避), every twelfth two of them.
+    if (i % 6 === 2) {
       const local = institutions.filter((x) => region === '640100' || x.region === region);
-      const k = rng.int(1, 2);
-      for (let j = 0; j < k && local.length > 0; j++) {
-        const c = rng.pick(local).code;
-        if (!conflicts.includes(c)) conflicts.push(c);
-      }
+      const k = i % 12 === 2 ? 2 : 1;
+      for (const inst of rng.shuffle([...local]).slice(0, k)) conflicts.push(inst.code);
     }
     out.push({ code: `JC${region}${String(n).padStart(3, '0')}`, name: personName(rng), unit, region, conflicts });
   }

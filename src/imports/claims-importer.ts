@@ -79,6 +79,12 @@ const STAGE_ITEM: BulkColumn[] = [
   { name: 'days_supply', type: 'integer' },
 ];
 
+/**
+ * Parsing runs on resolved promises only, which starve timers: let them run now and then, or the
+ * queue's lock renewal would be late and another worker would take the job over.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const ddl = (table: string, cols: BulkColumn[]) =>
   `CREATE TEMP TABLE ${table} (${cols.map((c) => `"${c.name}" ${c.type === 'char' ? 'text' : c.type}`).join(', ')})`;
 
@@ -141,7 +147,10 @@ export class ClaimsImporter {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
         await sink.write([row.line, claimId, problemsJson(row, r.problems), rawRecord('claims', row, pseudonymizer), ...STAGE_CLAIM.slice(4).map(() => null)]);
       }
-      if (++n % 5000 === 0) onProgress?.({ phase: 'claims', done: input.bytesRead(), total });
+      if (++n % 5000 === 0) {
+        onProgress?.({ phase: 'claims', done: input.bytesRead(), total });
+        await yieldToEventLoop();
+      }
     }
     await sink.end();
     return n;
@@ -163,7 +172,10 @@ export class ClaimsImporter {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
         await sink.write([row.line, claimId, problemsJson(row, r.problems), rawRecord('claim_items', row, pseudonymizer), ...STAGE_ITEM.slice(4).map(() => null)]);
       }
-      if (++n % 20000 === 0) onProgress?.({ phase: 'lines', done: offset + input.bytesRead(), total });
+      if (++n % 5000 === 0) {
+        if (n % 20000 === 0) onProgress?.({ phase: 'lines', done: offset + input.bytesRead(), total });
+        await yieldToEventLoop();
+      }
     }
     await sink.end();
     return n;

@@ -11,9 +11,9 @@ export async function createTestContext(config: AppConfig): Promise<INestApplica
   return NestFactory.createApplicationContext(AppModule.forRoot(config, 'cli', { migrate: true }), { logger: ['error'] });
 }
 
-/** The HTTP application on a free port, with workers, schema migrated. */
-export async function createTestHttp(config: AppConfig): Promise<{ app: INestApplication; url: string }> {
-  return startHttp({ ...config, http: { ...config.http, port: 0 }, database: { ...config.database, migrateOnStart: true } }, 'all');
+/** The HTTP application on a free port, schema migrated; 'api' only enqueues, 'all' also runs workers. */
+export async function createTestHttp(config: AppConfig, role: 'api' | 'all' = 'all'): Promise<{ app: INestApplication; url: string }> {
+  return startHttp({ ...config, http: { ...config.http, port: 0 }, database: { ...config.database, migrateOnStart: true } }, role);
 }
 
 /** Reads a small CSV file (labels, exports) into objects. */

@@ -26,7 +26,7 @@ export function testEnv(schema: string, overrides: Record<string, string> = {}):
     DATA_DIR: mkdtempSync(join(tmpdir(), 'fundguard-test-')),
     JOB_BACKOFF_MS: '200',
     JOB_ATTEMPTS: '3',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     PSEUDONYM_KEY: 'test-pseudonym-key-0123456789',
     ...overrides,
   };
