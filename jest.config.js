@@ -7,6 +7,8 @@ const transformIgnorePatterns = ['/node_modules/(?!@nestjs/)'];
 module.exports = {
   // Integration tests import whole data sets; unit tests are far below this.
   testTimeout: 180000,
+  // BullMQ and pg sockets can outlive app.close() by a moment; never let CI hang on them.
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',

@@ -72,11 +72,6 @@ const envSchema = z
       .default('+08:00'),
     UPLOAD_MAX_MB: int(1, 10_240).default(512),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['PSEUDONYM_KEY'], message: 'is required in production (the key of the patient-id pseudonymisation hash)' });
-    }
   });
 
 /** The one typed configuration object; built once at boot from the environment. */
@@ -108,17 +103,24 @@ export interface AppConfig {
 }
 
 /** Validates the environment; throws ConfigError naming every invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable is an unset one (docker-compose and systemd files often leave them blank).
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(rawEnv).map(([k, v]) => [k, v?.trim() === '' ? undefined : v]));
   const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
-        const name = i.path.join('.') || '(environment)';
-        const value = env[name];
-        return `${name}${value === undefined ? '' : ` (= ${JSON.stringify(value)})`}: ${i.message}`;
-      }),
-    );
+    for (const i of parsed.error.issues) {
+      const name = i.path.join('.') || '(environment)';
+      const value = env[name];
+      const shown = value === undefined ? '' : /URL|KEY|PASSWORD|SECRET/.test(name) ? ' (value hidden)' : ` (= ${JSON.stringify(value)})`;
+      problems.push(`${name}${shown}: ${i.message}`);
+    }
   }
+  // Checked here, not in the schema: zod skips object-level checks once a field has failed.
+  if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) {
+    problems.push('PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const embedded = !e.DATABASE_URL;
   return {

@@ -125,7 +125,7 @@ export function buildRowAccessor(
     if ((v === undefined || v.trim() === '') && p.dflt !== undefined) v = p.dflt;
     if (v === undefined) return undefined;
     const t = v.trim();
-    if (p.values && t in p.values) return p.values[t];
+    if (p.values && Object.hasOwn(p.values, t)) return p.values[t];
     if (p.format && t !== '') return convertDate(t, p.format, p.kind!);
     return v;
   };

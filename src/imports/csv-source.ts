@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { detectFileEncoding, FileEncoding } from './encoding';
+import { DetectingDecoder, detectFileEncoding, FileEncoding } from './encoding';
 
 export interface CsvRecord {
   /** Physical line of the record in the file (the header is line 1). */
@@ -12,7 +12,8 @@ export interface CsvRecord {
 
 export interface CsvSource {
   path: string;
-  encoding: FileEncoding;
+  /** The encoding as far as it is known (a file that starts with ASCII is decided later). */
+  encoding: () => FileEncoding | 'ascii';
   sizeBytes: number;
   header: string[];
   records: AsyncIterable<CsvRecord>;
@@ -27,30 +28,39 @@ export class CsvFormatError extends Error {}
  * parsing by csv-parse. Memory stays flat whatever the file size.
  */
 export async function openCsv(path: string, opts: { encoding?: FileEncoding | 'auto'; delimiter?: string } = {}): Promise<CsvSource> {
-  const encoding = !opts.encoding || opts.encoding === 'auto' ? await detectFileEncoding(path) : opts.encoding;
+  const auto = !opts.encoding || opts.encoding === 'auto';
+  // Fail fast (before any row) on what detection can already tell, e.g. a UTF-16 file.
+  if (auto) await detectFileEncoding(path);
   const { size } = await stat(path);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const text: NodeJS.ReadableStream = encoding === 'gb18030' ? file.pipe(iconv.decodeStream('gb18030')) : file;
-  const parser = text.pipe(
+  const detector = auto ? new DetectingDecoder() : null;
+  const decoder = detector ?? iconv.decodeStream(opts.encoding === 'gb18030' ? 'gb18030' : 'utf8', { stripBOM: true });
+  const parser = file.pipe(decoder).pipe(
     parse({
       bom: true,
       delimiter: opts.delimiter ?? ',',
       relax_column_count: true,
       skip_empty_lines: true,
       info: true,
-      encoding: encoding === 'utf8' ? 'utf8' : undefined,
     }),
   );
   file.on('error', (err) => parser.destroy(err));
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
+  decoder.on('error', (err) => parser.destroy(err));
+  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number; empty_lines: number } }>;
   const first = await nextOrFail(iterator, path);
-  if (first.done) throw new CsvFormatError(`${path}: the file is empty (a header row is required)`);
-  const header = first.value.record.map((h) => h.trim());
+  const header = first.done ? [] : first.value.record.map((h) => h.trim());
+  if (header.every((h) => h === '')) throw new CsvFormatError(`${path}: the file is empty (a header row is required)`);
+  // csv-parse tells where a record ends; a record (possibly spanning lines) starts after the previous one and the blank lines between.
+  let last = first.done ? { lines: 0, empty_lines: 0 } : { lines: first.value.info.lines, empty_lines: first.value.info.empty_lines };
   const records: AsyncIterable<CsvRecord> = {
     [Symbol.asyncIterator]: () => ({
       async next() {
         const r = await nextOrFail(iterator, path);
-        return r.done ? { done: true, value: undefined } : { done: false, value: { line: r.value.info.lines, fields: r.value.record } };
+        if (r.done) return { done: true, value: undefined };
+        const { lines, empty_lines } = r.value.info;
+        const line = last.lines + 1 + (empty_lines - last.empty_lines);
+        last = { lines, empty_lines };
+        return { done: false, value: { line, fields: r.value.record } };
       },
       async return() {
         parser.destroy();
@@ -59,6 +69,7 @@ export async function openCsv(path: string, opts: { encoding?: FileEncoding | 'a
       },
     }),
   };
+  const encoding = () => (detector ? (detector.encoding ?? 'ascii') : (opts.encoding as FileEncoding));
   return { path, encoding, sizeBytes: size, header, records, bytesRead: () => file.bytesRead };
 }
 

@@ -11,7 +11,7 @@ const bad = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
 
 const MONEY_RE = /^([+-]?)(\d{1,13})(?:\.(\d{1,2}))?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DECIMAL_RE = /^\+?(\d{1,12})(?:\.(\d{1,6}))?$/;
+const DECIMAL_RE = /^([+-]?)(\d{1,12})(?:\.(\d{1,6}))?$/;
 const TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -20,7 +20,7 @@ export function parseMoney(raw: string): Parsed<number> {
   const m = MONEY_RE.exec(raw);
   if (!m) return bad('is not an amount in yuan with at most two decimals');
   const fen = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  return ok(m[1] === '-' ? -fen : fen);
+  return ok(m[1] === '-' && fen !== 0 ? -fen : fen);
 }
 
 /** Integer fen → the canonical yuan text ("12.30"). */
@@ -62,6 +62,8 @@ export function parseTimestamp(raw: string, defaultOffset: string): Parsed<Parse
   if (Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59) return bad('is not a real time of day');
   let offset = zone ? zone.toUpperCase() : defaultOffset;
   if (offset !== 'Z' && offset.length === 5) offset = `${offset.slice(0, 3)}:${offset.slice(3)}`;
+  // Real offsets run from -12:00 to +14:00.
+  if (offset !== 'Z' && (Number(offset.slice(1, 3)) > 14 || Number(offset.slice(4, 6)) > 59)) return bad('has an impossible UTC offset');
   return ok({ iso: `${y}-${mo}-${d}T${hh}:${mi}:${ss}${frac}${offset}`, month: `${y}-${mo}-01` });
 }
 
@@ -77,10 +79,10 @@ export interface ParsedDecimal {
 export function parsePositiveDecimal(raw: string): Parsed<ParsedDecimal> {
   const m = DECIMAL_RE.exec(raw);
   if (!m) return bad('is not a number');
-  const intPart = m[1]!.replace(/^0+(?=\d)/, '');
-  const frac = (m[2] ?? '').replace(/0+$/, '');
+  const intPart = m[2]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
   const scaled = BigInt(intPart + frac);
-  if (scaled === 0n) return bad('must be greater than zero');
+  if (scaled === 0n || m[1] === '-') return bad('must be greater than zero');
   return ok({ text: frac ? `${intPart}.${frac}` : intPart, scaled, scale: frac.length });
 }
 

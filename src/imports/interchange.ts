@@ -148,6 +148,9 @@ export interface RowProblem {
   reason: string;
 }
 
+/** Columns whose values identify a person: never echoed in a problem, a log or a rejection. */
+export const IDENTIFYING_COLUMNS = new Set(['patient_id']);
+
 export interface ParseOptions {
   defaultUtcOffset: string;
 }
@@ -204,18 +207,19 @@ export function validateRow(file: InterchangeFile, get: (column: string) => stri
       }
       continue;
     }
+    const shown = IDENTIFYING_COLUMNS.has(col.name) ? null : raw;
     if (raw.includes('\uFFFD')) {
-      problems.push({ column: col.name, value: raw, reason: 'holds bytes that are not valid in the file encoding' });
+      problems.push({ column: col.name, value: shown, reason: 'holds bytes that are not valid in the file encoding' });
       continue;
     }
     const parsed = parseField(col.type, raw, opts);
     if (parsed.ok) values[col.name] = parsed.value;
-    else problems.push({ column: col.name, value: raw, reason: parsed.reason });
+    else problems.push({ column: col.name, value: shown, reason: parsed.reason });
   }
   return { values, problems };
 }
 
 /** Columns of a file's spec that are required unconditionally (checked against the header). */
 export function requiredColumns(file: InterchangeFile): string[] {
-  return FILE_SPECS[file].filter((c) => c.required !== false).map((c) => c.name);
+  return FILE_SPECS[file].filter((c) => c.required === true).map((c) => c.name);
 }

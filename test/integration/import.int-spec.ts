@@ -82,7 +82,7 @@ describe('claims import end to end (PostgreSQL + Redis)', () => {
       'SELECT kind, file, line, claim_id, reasons FROM rejected_record WHERE import_id = $1',
       [r.id],
     );
-    const key = (e: { file: string; line: string | number; claim_id: string }) => `${e.file}:${e.line}:${e.claim_id}`;
+    const key = (e: Record<string, unknown>) => `${String(e.file)}:${String(e.line)}:${String(e.claim_id)}`;
     expect(got.map(key).sort()).toEqual(want.map(key).sort());
     for (const e of want) {
       const rec = got.find((g) => key(g) === key(e))!;

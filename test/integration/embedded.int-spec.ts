@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+
+/** Embedded mode: no DATABASE_URL, no REDIS_URL — PGlite over the wire protocol, jobs in-process. */
+describe('embedded mode (smoke)', () => {
+  it('runs the demo end to end: generate, import, serve', async () => {
+    expect(existsSync(CLI)).toBe(true); // `npm test` builds dist/ first
+    const dataDir = mkdtempSync(join(tmpdir(), 'fg-embedded-'));
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', NODE_ENV: 'development' };
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, 'demo', 'run', '--claims', '400', '--exit'], { env, timeout: 170_000 });
+    const log = stdout + stderr;
+    expect(log).toMatch(/mode: embedded PostgreSQL/);
+    expect(log).toMatch(/queue mode: in-process|jobs in-process/);
+    expect(stdout).toMatch(/reference data:\n\s*import \S+ \(reference\): completed/);
+    expect(stdout).toMatch(/claims, batch 1:\n\s*import \S+ \(claims\): completed\n\s*claims received 400: accepted \d+, corrected 0, unchanged 0, rejected [1-9]\d*/);
+    expect(stdout).toMatch(/claims, batch 2 \(re-sends and corrections\):\n\s*import \S+ \(claims\): completed\n\s*claims received \d+: accepted \d+, corrected [1-9]\d*, unchanged [1-9]\d*/);
+    expect(stdout).toMatch(/API docs \(OpenAPI\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/docs/);
+    expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+  });
+});
