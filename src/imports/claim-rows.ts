@@ -42,11 +42,21 @@ export type RowResult<T> = { row: T; problems: [] } | { row: null; problems: Row
 
 /** 假名化: patient ids are replaced at import by a keyed hash; the clear id is never stored. */
 export class Pseudonymizer {
+  // A person has many claims: remember recent keys (bounded, so memory stays flat).
+  private cache = new Map<string, string>();
+
   constructor(private readonly key: string) {}
 
   /** 128-bit hex key of a person number (trimmed, case-insensitive like every code). */
   patientKey(patientId: string): string {
-    return createHmac('sha256', this.key).update(patientId.trim().toUpperCase()).digest('hex').slice(0, 32);
+    const id = patientId.trim().toUpperCase();
+    let k = this.cache.get(id);
+    if (k === undefined) {
+      k = createHmac('sha256', this.key).update(id).digest('hex').slice(0, 32);
+      if (this.cache.size >= 200_000) this.cache = new Map();
+      this.cache.set(id, k);
+    }
+    return k;
   }
 }
 
@@ -138,33 +148,20 @@ export function validateClaimItemRow(get: (column: string) => string | undefined
   };
 }
 
-const SEP = '\x1f';
-
-/** Canonical text of a claim's content: what "identical re-submission" compares. */
-export function claimCanonicalText(c: ClaimRow): string {
+/**
+ * The values a valid claim is staged with, in canonical form (codes upper case, money in fen, the
+ * settlement instant in UTC). Two rows with the same values are the same content: the import's
+ * "identical re-submission" is decided on exactly these (hashed in SQL with the claim's lines).
+ */
+export function claimStageValues(c: ClaimRow): (string | number | null)[] {
   return [
-    c.claimId,
-    c.institutionCode,
-    c.physicianCode ?? '',
-    c.patientKey,
-    c.patientGender,
-    c.patientBirthDate,
-    c.insuranceType,
-    c.visitType,
-    c.admissionDate,
-    c.dischargeDate,
-    c.primaryDiagnosis ?? '',
-    c.secondaryDiagnoses.join(';'),
-    c.dischargeStatus ?? '',
-    c.totalFen,
-    c.fundPaidFen,
-    c.selfPaidFen,
-    new Date(c.settledAt).toISOString(),
-    c.insuredRegion ?? '',
-    c.serviceRegion ?? '',
-  ].join(SEP);
+    c.claimId, c.institutionCode, c.physicianCode, c.patientKey, c.patientGender, c.patientBirthDate, c.insuranceType,
+    c.visitType, c.admissionDate, c.dischargeDate, c.primaryDiagnosis, c.secondaryDiagnoses.join(';'), c.dischargeStatus,
+    c.totalFen, c.fundPaidFen, c.selfPaidFen, new Date(c.settledAt).toISOString(), c.settleMonth, c.insuredRegion, c.serviceRegion,
+  ];
 }
 
-export function itemCanonicalText(i: ClaimItemRow): string {
-  return [i.itemSeq, i.itemCode, i.itemName ?? '', i.serviceDate, i.unitPriceFen, i.quantity, i.amountFen, i.daysSupply ?? ''].join(SEP);
+/** The values a valid line is staged with, in canonical form (quantity "1.50" → "1.5"). */
+export function itemStageValues(i: ClaimItemRow): (string | number | null)[] {
+  return [i.claimId, i.itemSeq, i.itemCode, i.itemName, i.serviceDate, i.unitPriceFen, i.quantity, i.amountFen, i.daysSupply];
 }

@@ -1,13 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { PoolClient } from 'pg';
 import { BulkColumn, BulkSink, openBulkSink } from '../database/bulk-writer';
 import { formatFen } from './fields';
-import {
-  claimCanonicalText,
-  itemCanonicalText,
-  Pseudonymizer,
-  validateClaimItemRow,
-  validateClaimRow,
-} from './claim-rows';
+import { claimStageValues, itemStageValues, Pseudonymizer, validateClaimItemRow, validateClaimRow } from './claim-rows';
 import { ClaimImportCounts, RejectionReason } from './import-run.entity';
 import { FILE_SPECS, ParseOptions, RowProblem } from './interchange';
 import { InputRow, TabularInput } from './tabular-input';
@@ -38,10 +33,10 @@ export interface ClaimOutcome {
 // Staging lives in temporary tables of the import's own connection: no WAL, gone if the worker dies.
 const STAGE_CLAIM: BulkColumn[] = [
   { name: 'line', type: 'integer' },
-  { name: 'claim_id', type: 'text' },
   { name: 'errors', type: 'jsonb' },
   { name: 'record', type: 'jsonb' },
-  { name: 'row_text', type: 'text' },
+  // From here on, the columns of claimStageValues().
+  { name: 'claim_id', type: 'text' },
   { name: 'institution_code', type: 'text' },
   { name: 'physician_code', type: 'text' },
   { name: 'patient_key', type: 'text' },
@@ -65,10 +60,10 @@ const STAGE_CLAIM: BulkColumn[] = [
 
 const STAGE_ITEM: BulkColumn[] = [
   { name: 'line', type: 'integer' },
-  { name: 'claim_id', type: 'text' },
   { name: 'errors', type: 'jsonb' },
   { name: 'record', type: 'jsonb' },
-  { name: 'row_text', type: 'text' },
+  // From here on, the columns of itemStageValues().
+  { name: 'claim_id', type: 'text' },
   { name: 'item_seq', type: 'integer' },
   { name: 'item_code', type: 'text' },
   { name: 'item_name', type: 'text' },
@@ -84,6 +79,9 @@ const STAGE_ITEM: BulkColumn[] = [
  * queue's lock renewal would be late and another worker would take the job over.
  */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const NO_CLAIM_VALUES = STAGE_CLAIM.slice(4).map(() => null);
+const NO_ITEM_VALUES = STAGE_ITEM.slice(4).map(() => null);
 
 const ddl = (table: string, cols: BulkColumn[]) =>
   `CREATE TEMP TABLE ${table} (${cols.map((c) => `"${c.name}" ${c.type === 'char' ? 'text' : c.type}`).join(', ')})`;
@@ -109,6 +107,16 @@ function rawRecord(file: 'claims' | 'claim_items', row: InputRow, pseudonymizer:
  * files at once store every claim once; a retry after a crash starts again from clean staging.
  */
 export class ClaimsImporter {
+  private readonly logger = new Logger('ClaimsImport');
+  private t0 = Date.now();
+
+  /** Logs how long each phase took (debug level): where an import spends its time. */
+  private lap(phase: string) {
+    const now = Date.now();
+    this.logger.debug(`${this.opts.importId} ${phase}: ${now - this.t0} ms`);
+    this.t0 = now;
+  }
+
   constructor(
     private readonly client: PoolClient,
     private readonly opts: ClaimsImportOptions,
@@ -119,9 +127,14 @@ export class ClaimsImporter {
     await this.client.query(ddl('s_claim', STAGE_CLAIM));
     await this.client.query(ddl('s_item', STAGE_ITEM));
     const total = claims.sizeBytes + items.sizeBytes;
+    this.t0 = Date.now();
     const claimsReceived = await this.stageClaims(claims, total);
+    this.lap('stage claims');
     const linesReceived = await this.stageItems(items, claims.sizeBytes, total);
+    this.lap('stage lines');
     this.opts.onProgress?.({ phase: 'merge', done: total, total });
+    // Temporary tables get no statistics by themselves; the merge's join plans need them.
+    await this.client.query('ANALYZE s_claim, s_item');
     try {
       return await this.merge(claims.file, items.file, claimsReceived, linesReceived);
     } finally {
@@ -133,24 +146,19 @@ export class ClaimsImporter {
     const sink = openBulkSink(this.client, 's_claim', STAGE_CLAIM, this.opts.bulkMode);
     const { parse, pseudonymizer, onProgress } = this.opts;
     let n = 0;
-    for await (const row of input.rows) {
+    for await (const batch of input.batches) {
+      for (const row of batch) {
       const r = validateClaimRow(row.get, parse, pseudonymizer);
       if (r.row && !row.shapeProblem) {
-        const c = r.row;
-        await sink.write([
-          row.line, c.claimId, null, null, claimCanonicalText(c), c.institutionCode, c.physicianCode, c.patientKey, c.patientGender,
-          c.patientBirthDate, c.insuranceType, c.visitType, c.admissionDate, c.dischargeDate, c.primaryDiagnosis,
-          c.secondaryDiagnoses.join(';'), c.dischargeStatus, c.totalFen, c.fundPaidFen, c.selfPaidFen, c.settledAt, c.settleMonth,
-          c.insuredRegion, c.serviceRegion,
-        ]);
+        await sink.write([row.line, null, null, ...claimStageValues(r.row)]);
       } else {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
-        await sink.write([row.line, claimId, problemsJson(row, r.problems), rawRecord('claims', row, pseudonymizer), ...STAGE_CLAIM.slice(4).map(() => null)]);
+        await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claims', row, pseudonymizer), claimId, ...NO_CLAIM_VALUES]);
       }
-      if (++n % 5000 === 0) {
-        onProgress?.({ phase: 'claims', done: input.bytesRead(), total });
-        await yieldToEventLoop();
       }
+      n += batch.length;
+      onProgress?.({ phase: 'claims', done: input.bytesRead(), total });
+      await yieldToEventLoop();
     }
     await sink.end();
     return n;
@@ -160,22 +168,19 @@ export class ClaimsImporter {
     const sink = openBulkSink(this.client, 's_item', STAGE_ITEM, this.opts.bulkMode);
     const { parse, pseudonymizer, onProgress } = this.opts;
     let n = 0;
-    for await (const row of input.rows) {
+    for await (const batch of input.batches) {
+      for (const row of batch) {
       const r = validateClaimItemRow(row.get, parse);
       if (r.row && !row.shapeProblem) {
-        const i = r.row;
-        await sink.write([
-          row.line, i.claimId, null, null, itemCanonicalText(i), i.itemSeq, i.itemCode, i.itemName, i.serviceDate, i.unitPriceFen,
-          i.quantity, i.amountFen, i.daysSupply,
-        ]);
+        await sink.write([row.line, null, null, ...itemStageValues(r.row)]);
       } else {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
-        await sink.write([row.line, claimId, problemsJson(row, r.problems), rawRecord('claim_items', row, pseudonymizer), ...STAGE_ITEM.slice(4).map(() => null)]);
+        await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claim_items', row, pseudonymizer), claimId, ...NO_ITEM_VALUES]);
       }
-      if (++n % 5000 === 0) {
-        if (n % 20000 === 0) onProgress?.({ phase: 'lines', done: offset + input.bytesRead(), total });
-        await yieldToEventLoop();
       }
+      n += batch.length;
+      onProgress?.({ phase: 'lines', done: offset + input.bytesRead(), total });
+      await yieldToEventLoop();
     }
     await sink.end();
     return n;
@@ -186,26 +191,39 @@ export class ClaimsImporter {
     const { importId } = this.opts;
     await c.query('BEGIN');
     try {
+      // The merge aggregates and joins a whole file at once: with the default 4 MB it spills to disk.
+      await c.query(`SET LOCAL work_mem = '256MB'`);
       // One merge at a time across all workers: concurrent imports of the same claims store them once.
       await c.query('SELECT pg_advisory_xact_lock(7270001)');
+      // Content hash of a claim: its own values, plus two order-independent 64-bit sums over its
+      // lines' values (a line is identified by its item_seq) — no per-claim sort of a million lines.
       await c.query(`
         CREATE TEMP TABLE m_items AS
         SELECT claim_id, count(*) AS n, sum(amount_fen) AS amount_fen, bool_or(errors IS NOT NULL) AS bad_rows,
-               count(DISTINCT item_seq) < count(*) AS dup_seq,
-               md5(string_agg(row_text, E'\\n' ORDER BY item_seq, line)) AS items_hash
-        FROM s_item WHERE claim_id IS NOT NULL GROUP BY claim_id`);
+               sum(hashtextextended(t, 0)) AS h0, sum(hashtextextended(t, 1)) AS h1
+        FROM (SELECT claim_id, amount_fen, errors,
+                     ROW(item_seq, item_code, item_name, service_date, unit_price_fen, quantity, amount_fen, days_supply)::text AS t
+              FROM s_item WHERE claim_id IS NOT NULL) x
+        GROUP BY claim_id`);
       await c.query(`
         CREATE TEMP TABLE m_claim AS
         SELECT s.line, s.claim_id,
-               coalesce(s.errors IS NOT NULL OR d.n > 1 OR i.bad_rows OR i.dup_seq
+               coalesce(s.errors IS NOT NULL OR d.n > 1 OR i.bad_rows OR q.claim_id IS NOT NULL
                         OR abs(s.total_fen - coalesce(i.amount_fen, 0)) > 1, true) AS rejected,
-               md5(s.row_text || E'\\n' || coalesce(i.items_hash, '')) AS content_hash
+               md5(ROW(s.claim_id, s.institution_code, s.physician_code, s.patient_key, s.patient_gender, s.patient_birth_date,
+                       s.insurance_type, s.visit_type, s.admission_date, s.discharge_date, s.primary_diagnosis, s.secondary_diagnoses,
+                       s.discharge_status, s.total_fen, s.fund_fen, s.self_fen, extract(epoch FROM s.settled_at),
+                       s.insured_region, s.service_region)::text
+                   || ':' || coalesce(i.n, 0) || ':' || coalesce(i.h0, 0) || ':' || coalesce(i.h1, 0)) AS content_hash
         FROM s_claim s
         LEFT JOIN (SELECT claim_id, count(*) AS n FROM s_claim GROUP BY claim_id) d ON d.claim_id = s.claim_id
-        LEFT JOIN m_items i ON i.claim_id = s.claim_id`);
+        LEFT JOIN m_items i ON i.claim_id = s.claim_id
+        LEFT JOIN (SELECT DISTINCT claim_id FROM s_item GROUP BY claim_id, item_seq HAVING count(*) > 1) q ON q.claim_id = s.claim_id`);
 
+      this.lap('check claims');
       const rejectedClaims = await this.rejectClaims(claimsFile, itemsFile);
       const orphanLines = await this.rejectOrphans(claimsFile, itemsFile);
+      this.lap('rejections');
 
       await c.query(`
         CREATE TEMP TABLE m_accept AS
@@ -232,6 +250,7 @@ export class ClaimsImporter {
         SELECT * FROM ins`,
         [importId],
       );
+      this.lap('store claims');
       await c.query(`
         INSERT INTO claim_head (claim_id, version, content_hash, current_claim_pk, updated_at)
         SELECT claim_id, version, content_hash, id, now() FROM m_new
@@ -242,6 +261,7 @@ export class ClaimsImporter {
         SELECT n.id, i.item_seq, i.item_code, i.item_name, i.service_date, i.unit_price_fen / 100.0, i.quantity, i.amount_fen / 100.0,
                i.days_supply, n.settle_month
         FROM m_new n JOIN s_item i ON i.claim_id = n.claim_id`);
+      this.lap('store lines');
       const tally = await c.query<{ outcome: string; n: string }>(`SELECT outcome, count(*) AS n FROM m_accept GROUP BY outcome`);
       const by = Object.fromEntries(tally.rows.map((r) => [r.outcome, Number(r.n)]));
       const counts: ClaimImportCounts = {
@@ -257,6 +277,7 @@ export class ClaimsImporter {
       const outcomes = claimsReceived <= 10_000 ? await this.outcomes(rejectedClaims) : null;
       await this.opts.beforeCommit?.(c, counts);
       await c.query('COMMIT');
+      this.lap('commit');
       return { counts, outcomes };
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -312,7 +333,8 @@ export class ClaimsImporter {
   private async rejectOrphans(claimsFile: string, itemsFile: string): Promise<number> {
     const { rows } = await this.client.query<{ i: StagedItem }>(`
       SELECT to_jsonb(i) AS i FROM s_item i
-      WHERE i.claim_id IS NULL OR NOT EXISTS (SELECT 1 FROM s_claim s WHERE s.claim_id = i.claim_id)
+      LEFT JOIN (SELECT DISTINCT claim_id FROM s_claim) s ON s.claim_id = i.claim_id
+      WHERE s.claim_id IS NULL
       ORDER BY i.line`);
     if (rows.length === 0) return 0;
     const sink = this.rejectionSink();
@@ -375,7 +397,7 @@ const FEN_COLUMNS: Record<string, string> = {
   unit_price_fen: 'unit_price',
   amount_fen: 'amount',
 };
-const INTERNAL = new Set(['line', 'errors', 'record', 'row_text', 'settle_month']);
+const INTERNAL = new Set(['line', 'errors', 'record', 'settle_month']);
 
 /** The record as received: the raw fields of an invalid row, or the canonical fields of a valid one. */
 function recordOf(s: StagedRow & Record<string, unknown>): Record<string, unknown> {

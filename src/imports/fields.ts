@@ -32,10 +32,12 @@ export function formatFen(fen: number): string {
   return `${sign}${yuan}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isRealDate(y: number, m: number, d: number): boolean {
   if (y < 1850 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
-  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[m - 1]!;
+  if (m === 2 && d === 29) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= DAYS_IN_MONTH[m - 1]!;
 }
 
 /** `YYYY-MM-DD`, a real calendar date. */
@@ -96,9 +98,15 @@ export function parseInteger(raw: string, min: number, max: number): Parsed<numb
 }
 
 /** One of `allowed`, compared case-insensitively; returns the canonical spelling. */
+const enumLookups = new WeakMap<readonly string[], Map<string, string>>();
+
 export function parseEnum<T extends string>(raw: string, allowed: readonly T[]): Parsed<T> {
-  const lower = raw.toLowerCase();
-  const found = allowed.find((a) => a.toLowerCase() === lower);
+  let lookup = enumLookups.get(allowed);
+  if (!lookup) {
+    lookup = new Map(allowed.map((a) => [a.toLowerCase(), a]));
+    enumLookups.set(allowed, lookup);
+  }
+  const found = lookup.get(raw.toLowerCase()) as T | undefined;
   return found ? ok(found) : bad(`must be one of ${allowed.join(', ')}`);
 }
 

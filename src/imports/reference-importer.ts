@@ -135,16 +135,16 @@ export async function importReferenceFile(
     ],
     'unnest',
   );
-  let batch: Cell[][] = [];
+  let pendingRows: Cell[][] = [];
   const flush = async () => {
-    if (batch.length === 0) return;
-    const r = await upsert(client, spec, batch);
+    if (pendingRows.length === 0) return;
+    const r = await upsert(client, spec, pendingRows);
     counts.inserted += r.inserted;
     counts.updated += r.updated;
-    counts.unchanged += batch.length - r.inserted - r.updated;
-    batch = [];
+    counts.unchanged += pendingRows.length - r.inserted - r.updated;
+    pendingRows = [];
   };
-  for await (const row of input.rows) {
+  for await (const batch of input.batches) for (const row of batch) {
     counts.received++;
     const { values, problems } = validateRow(file, row.get, opts.parse);
     problems.push(...crossChecks(file, values));
@@ -170,8 +170,8 @@ export async function importReferenceFile(
       await rejections.write([opts.importId, 'reference_row', input.file, row.line, null, JSON.stringify(reasons), JSON.stringify(record)]);
       continue;
     }
-    batch.push(cells!);
-    if (batch.length >= BATCH) await flush();
+    pendingRows.push(cells!);
+    if (pendingRows.length >= BATCH) await flush();
   }
   await flush();
   await rejections.end();

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import {
-  claimCanonicalText,
+  claimStageValues,
   ClaimItemRow,
   ClaimRow,
-  itemCanonicalText,
+  itemStageValues,
   Pseudonymizer,
   RowResult,
   validateClaimItemRow,
@@ -589,9 +589,9 @@ describe('claim_items.csv rows', () => {
   });
 });
 
-describe('canonical texts (what "identical re-submission" compares)', () => {
-  const claimText = (overrides: Cells = {}, p: Pseudonymizer = pz) => claimCanonicalText(acceptedClaim(overrides, p));
-  const itemText = (overrides: Cells = {}) => itemCanonicalText(acceptedItem(overrides));
+describe('staged values (what "identical re-submission" compares)', () => {
+  const claimText = (overrides: Cells = {}, p: Pseudonymizer = pz) => JSON.stringify(claimStageValues(acceptedClaim(overrides, p)));
+  const itemText = (overrides: Cells = {}) => JSON.stringify(itemStageValues(acceptedItem(overrides)));
 
   it('is equal for a claim written differently with the same content', () => {
     const variant = claimText({
@@ -670,11 +670,11 @@ describe('canonical texts (what "identical re-submission" compares)', () => {
     expect(itemText(overrides)).not.toBe(itemText());
   });
 
-  it('rejects a settled_at with an impossible UTC offset instead of accepting a claim whose canonical text throws', () => {
+  it('rejects a settled_at with an impossible UTC offset instead of accepting a claim whose staged values throw', () => {
     const r = checkClaim({ settled_at: '2025-01-05T10:15:00+25:00' });
     const accepted = r.row;
-    // Accepted, this row makes claimCanonicalText throw RangeError: Invalid time value.
-    if (accepted !== null) expect(() => claimCanonicalText(accepted)).not.toThrow();
+    // Accepted, this row makes claimStageValues throw RangeError: Invalid time value.
+    if (accepted !== null) expect(() => claimStageValues(accepted)).not.toThrow();
     expect(r.problems.map((p) => p.column)).toEqual(['settled_at']);
     expect(r.row).toBeNull();
   });

@@ -263,7 +263,7 @@ describe('parseTimestamp (ISO 8601; a missing offset means the default offset)',
   });
 
   // An offset is hours 00–23 (in practice −12…+14) and minutes 00–59. An accepted value must be a
-  // real instant: claimCanonicalText turns it into a Date, which throws on these.
+  // real instant: claimStageValues turns it into a Date, which throws on these.
   it.each([
     ['offset hour 25', '2025-01-03T10:15:00+25:00'],
     ['offset minute 60', '2025-01-03T10:15:00+08:60'],
