@@ -20,6 +20,7 @@ async function main() {
       process.exitCode = 1;
     },
   });
+  if (config.reportMaxRss) process.stderr.write(`max-rss-kb ${process.resourceUsage().maxRSS}\n`);
   // A failed start can leave sockets (Redis, PostgreSQL) open: the command is over, so leave.
   process.exit(process.exitCode ?? 0);
 }

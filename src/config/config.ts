@@ -71,6 +71,7 @@ const envSchema = z
       .regex(/^[+-]\d{2}:\d{2}$/, { message: 'must look like +08:00' })
       .default('+08:00'),
     UPLOAD_MAX_MB: int(1, 10_240).default(512),
+    REPORT_MAX_RSS: z.preprocess(emptyToUndefined, bool.optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
   });
 
@@ -100,6 +101,8 @@ export interface AppConfig {
   privacy: { pseudonymKey: string; usingDevelopmentKey: boolean };
   import: { defaultUtcOffset: string };
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** Print the process's peak memory when a CLI command ends (the benchmark reads it). */
+  reportMaxRss: boolean;
 }
 
 /** Validates the environment; throws ConfigError naming every invalid variable. */
@@ -147,6 +150,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     privacy: { pseudonymKey: e.PSEUDONYM_KEY ?? DEV_PSEUDONYM_KEY, usingDevelopmentKey: !e.PSEUDONYM_KEY },
     import: { defaultUtcOffset: e.DEFAULT_UTC_OFFSET },
     logLevel: e.LOG_LEVEL,
+    reportMaxRss: e.REPORT_MAX_RSS ?? false,
   };
 }
 
