@@ -285,7 +285,7 @@ export class ImportsService {
 }
 
 async function markCompleted(client: PoolClient, importId: string, counts: unknown) {
-  await client.query(`UPDATE import_run SET status = 'completed', counts = $2, finished_at = now(), error = NULL, updated_at = now() WHERE id = $1`, [importId, JSON.stringify(counts)]);
+  await client.query(`UPDATE import_run SET status = 'completed', counts = $2, finished_at = clock_timestamp(), error = NULL, updated_at = clock_timestamp() WHERE id = $1`, [importId, JSON.stringify(counts)]);
 }
 
 async function sha256File(path: string): Promise<string> {
