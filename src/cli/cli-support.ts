@@ -4,6 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { AppModule, ProcessRole } from '../app.module';
 import { AppConfig } from '../config/config';
 import { ImportRun } from '../imports/import-run.entity';
+import { REFERENCE_FILES } from '../imports/interchange';
 
 /** Runs `fn` inside an application context of the given role and closes it afterwards. */
 export async function withApp<T>(config: AppConfig, role: ProcessRole, fn: (app: INestApplicationContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -70,7 +71,10 @@ export function describeRun(run: ImportRun): string {
       `  lines received ${c.linesReceived}: stored ${c.linesStored}, orphan lines rejected ${c.orphanLines}`,
     );
   } else if (counts) {
-    for (const [file, c] of Object.entries(counts as Record<string, Record<string, number>>)) {
+    // In the order the files are imported (jsonb does not keep key order).
+    const order = (f: string) => REFERENCE_FILES.indexOf(f.replace(/\.csv$/, '') as (typeof REFERENCE_FILES)[number]);
+    const entries = Object.entries(counts as Record<string, Record<string, number>>).sort(([a], [b]) => order(a) - order(b));
+    for (const [file, c] of entries) {
       lines.push(`  ${file}: received ${c.received}, inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}, rejected ${c.rejected}`);
     }
   }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { PoolClient } from 'pg';
-import { BulkColumn, BulkSink, openBulkSink } from '../database/bulk-writer';
+import { BulkColumn, openBulkSink } from '../database/bulk-writer';
+import { openRejectionSink } from './rejection-sink';
 import { formatFen } from './fields';
 import { claimStageValues, itemStageValues, Pseudonymizer, validateClaimItemRow, validateClaimRow } from './claim-rows';
 import { ClaimImportCounts, RejectionReason } from './import-run.entity';
@@ -298,7 +299,7 @@ export class ClaimsImporter {
       FROM rej r LEFT JOIN rdup d ON d.claim_id = r.claim_id LEFT JOIN ritems it ON it.claim_id = r.claim_id
       ORDER BY r.line`);
     if (rows.length === 0) return [];
-    const sink = this.rejectionSink();
+    const sink = openRejectionSink(this.client);
     const outcomes: ClaimOutcome[] = [];
     for (const { s, dup_lines, items } of rows) {
       const reasons: RejectionReason[] = [];
@@ -337,7 +338,7 @@ export class ClaimsImporter {
       WHERE s.claim_id IS NULL
       ORDER BY i.line`);
     if (rows.length === 0) return 0;
-    const sink = this.rejectionSink();
+    const sink = openRejectionSink(this.client);
     for (const { i } of rows) {
       const reasons: RejectionReason[] = (i.errors ?? []).map((p) => ({ file: itemsFile, line: i.line, column: p.column, value: p.value, reason: p.reason }));
       if (i.claim_id) reasons.push({ file: itemsFile, line: i.line, column: 'claim_id', value: i.claim_id, reason: `names a claim that is not in ${claimsFile} of this import (orphan line)` });
@@ -347,23 +348,6 @@ export class ClaimsImporter {
     return rows.length;
   }
 
-  private rejectionSink(): BulkSink {
-    return openBulkSink(
-      this.client,
-      'rejected_record',
-      [
-        { name: 'import_id', type: 'uuid' },
-        { name: 'kind', type: 'text' },
-        { name: 'file', type: 'text' },
-        { name: 'line', type: 'integer' },
-        { name: 'claim_id', type: 'text' },
-        { name: 'reasons', type: 'jsonb' },
-        { name: 'record', type: 'jsonb' },
-      ],
-      // Few rows, inside the merge transaction: a plain batched insert is simplest.
-      'unnest',
-    );
-  }
 
   private async outcomes(rejected: ClaimOutcome[]): Promise<ClaimOutcome[]> {
     const { rows } = await this.client.query<{ claim_id: string; line: number; outcome: ClaimOutcome['outcome']; version: number | null }>(`

@@ -71,7 +71,9 @@ export class ImportsService {
       try {
         mapping = await loadColumnMapping(opts.mappingPath);
       } catch (err) {
-        if (err instanceof ColumnMappingError) throw new DomainException(DomainErrorCode.InvalidInput, err.message, err.problems.map((p) => ({ path: 'mapping', reason: p })));
+        if (err instanceof ColumnMappingError) {
+          throw new DomainException(DomainErrorCode.InvalidInput, `the column mapping ${opts.mappingPath} has mistakes; nothing was imported`, err.problems.map((p) => ({ path: 'mapping', reason: p })));
+        }
         throw new DomainException(DomainErrorCode.InvalidInput, `cannot read the mapping ${opts.mappingPath}: ${(err as Error).message}`);
       }
     }

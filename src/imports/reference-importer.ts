@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import { openBulkSink } from '../database/bulk-writer';
+import { openRejectionSink } from './rejection-sink';
 import { Pseudonymizer } from './claim-rows';
 import { formatFen, ParsedDecimal } from './fields';
 import { ReferenceFileCounts, RejectionReason } from './import-run.entity';
@@ -121,20 +121,7 @@ export async function importReferenceFile(
   const spec = tableSpecs(opts.pseudonymizer)[file];
   const counts: ReferenceFileCounts = { received: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
   const seen = new Map<string, number>();
-  const rejections = openBulkSink(
-    client,
-    'rejected_record',
-    [
-      { name: 'import_id', type: 'uuid' },
-      { name: 'kind', type: 'text' },
-      { name: 'file', type: 'text' },
-      { name: 'line', type: 'integer' },
-      { name: 'claim_id', type: 'text' },
-      { name: 'reasons', type: 'jsonb' },
-      { name: 'record', type: 'jsonb' },
-    ],
-    'unnest',
-  );
+  const rejections = openRejectionSink(client);
   let pendingRows: Cell[][] = [];
   const flush = async () => {
     if (pendingRows.length === 0) return;

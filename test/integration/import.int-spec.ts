@@ -41,7 +41,8 @@ describe('claims import end to end (PostgreSQL + Redis)', () => {
   const count = async (sql: string, params: unknown[] = []) => Number((await ds.query(sql, params))[0].n);
 
   beforeAll(async () => {
-    summary = await generateDemoData({ outDir: dataDir, claims: 3000, seed: 'import-test' });
+    // The size of the acceptance check: 60k claims, every malformed one and orphan line found.
+    summary = await generateDemoData({ outDir: dataDir, claims: 60_000, seed: 'import-test' });
     app = await createTestContext(config);
     imports = app.get(ImportsService);
     ds = app.get<DataSource>(getDataSourceToken());

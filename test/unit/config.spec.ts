@@ -29,6 +29,7 @@ const ALL_DEFAULTS: AppConfig = {
   privacy: { pseudonymKey: DEV_KEY, usingDevelopmentKey: true },
   import: { defaultUtcOffset: '+08:00' },
   logLevel: 'log',
+  reportMaxRss: false,
 };
 
 describe('defaults', () => {
