@@ -165,3 +165,17 @@ export function claimStageValues(c: ClaimRow): (string | number | null)[] {
 export function itemStageValues(i: ClaimItemRow): (string | number | null)[] {
   return [i.claimId, i.itemSeq, i.itemCode, i.itemName, i.serviceDate, i.unitPriceFen, i.quantity, i.amountFen, i.daysSupply];
 }
+
+/**
+ * The staged values as one text (a separator no field holds; NULL marked apart from ""): what SQL
+ * hashes to decide "identical". Built here, where the values are at hand, because asking PostgreSQL
+ * to print typed values back to text costs more than building it.
+ */
+export function stageText(values: readonly (string | number | null)[]): string {
+  let t = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    t += (i ? '\x1f' : '') + (v === null ? '\x01' : v);
+  }
+  return t;
+}

@@ -3,7 +3,7 @@ import { PoolClient } from 'pg';
 import { BulkColumn, openBulkSink } from '../database/bulk-writer';
 import { openRejectionSink } from './rejection-sink';
 import { formatFen } from './fields';
-import { claimStageValues, itemStageValues, Pseudonymizer, validateClaimItemRow, validateClaimRow } from './claim-rows';
+import { claimStageValues, itemStageValues, Pseudonymizer, stageText, validateClaimItemRow, validateClaimRow } from './claim-rows';
 import { ClaimImportCounts, RejectionReason } from './import-run.entity';
 import { FILE_SPECS, ParseOptions, RowProblem } from './interchange';
 import { InputRow, TabularInput } from './tabular-input';
@@ -57,6 +57,7 @@ const STAGE_CLAIM: BulkColumn[] = [
   { name: 'settle_month', type: 'date' },
   { name: 'insured_region', type: 'text' },
   { name: 'service_region', type: 'text' },
+  { name: 't', type: 'text' },
 ];
 
 const STAGE_ITEM: BulkColumn[] = [
@@ -73,6 +74,7 @@ const STAGE_ITEM: BulkColumn[] = [
   { name: 'quantity', type: 'numeric' },
   { name: 'amount_fen', type: 'bigint' },
   { name: 'days_supply', type: 'integer' },
+  { name: 't', type: 'text' },
 ];
 
 /**
@@ -151,7 +153,8 @@ export class ClaimsImporter {
       for (const row of batch) {
       const r = validateClaimRow(row.get, parse, pseudonymizer);
       if (r.row && !row.shapeProblem) {
-        await sink.write([row.line, null, null, ...claimStageValues(r.row)]);
+        const values = claimStageValues(r.row);
+        await sink.write([row.line, null, null, ...values, stageText(values)]);
       } else {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
         await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claims', row, pseudonymizer), claimId, ...NO_CLAIM_VALUES]);
@@ -173,7 +176,8 @@ export class ClaimsImporter {
       for (const row of batch) {
       const r = validateClaimItemRow(row.get, parse);
       if (r.row && !row.shapeProblem) {
-        await sink.write([row.line, null, null, ...itemStageValues(r.row)]);
+        const values = itemStageValues(r.row);
+        await sink.write([row.line, null, null, ...values, stageText(values)]);
       } else {
         const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
         await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claim_items', row, pseudonymizer), claimId, ...NO_ITEM_VALUES]);
@@ -202,20 +206,14 @@ export class ClaimsImporter {
         CREATE TEMP TABLE m_items AS
         SELECT claim_id, count(*) AS n, sum(amount_fen) AS amount_fen, bool_or(errors IS NOT NULL) AS bad_rows,
                sum(hashtextextended(t, 0)) AS h0, sum(hashtextextended(t, 1)) AS h1
-        FROM (SELECT claim_id, amount_fen, errors,
-                     ROW(item_seq, item_code, item_name, service_date, unit_price_fen, quantity, amount_fen, days_supply)::text AS t
-              FROM s_item WHERE claim_id IS NOT NULL) x
+        FROM s_item WHERE claim_id IS NOT NULL
         GROUP BY claim_id`);
       await c.query(`
         CREATE TEMP TABLE m_claim AS
         SELECT s.line, s.claim_id,
                coalesce(s.errors IS NOT NULL OR d.n > 1 OR i.bad_rows OR q.claim_id IS NOT NULL
                         OR abs(s.total_fen - coalesce(i.amount_fen, 0)) > 1, true) AS rejected,
-               md5(ROW(s.claim_id, s.institution_code, s.physician_code, s.patient_key, s.patient_gender, s.patient_birth_date,
-                       s.insurance_type, s.visit_type, s.admission_date, s.discharge_date, s.primary_diagnosis, s.secondary_diagnoses,
-                       s.discharge_status, s.total_fen, s.fund_fen, s.self_fen, extract(epoch FROM s.settled_at),
-                       s.insured_region, s.service_region)::text
-                   || ':' || coalesce(i.n, 0) || ':' || coalesce(i.h0, 0) || ':' || coalesce(i.h1, 0)) AS content_hash
+               md5(s.t || ':' || coalesce(i.n, 0) || ':' || coalesce(i.h0, 0) || ':' || coalesce(i.h1, 0)) AS content_hash
         FROM s_claim s
         LEFT JOIN (SELECT claim_id, count(*) AS n FROM s_claim GROUP BY claim_id) d ON d.claim_id = s.claim_id
         LEFT JOIN m_items i ON i.claim_id = s.claim_id
@@ -381,7 +379,7 @@ const FEN_COLUMNS: Record<string, string> = {
   unit_price_fen: 'unit_price',
   amount_fen: 'amount',
 };
-const INTERNAL = new Set(['line', 'errors', 'record', 'settle_month']);
+const INTERNAL = new Set(['line', 'errors', 'record', 'settle_month', 't']);
 
 /** The record as received: the raw fields of an invalid row, or the canonical fields of a valid one. */
 function recordOf(s: StagedRow & Record<string, unknown>): Record<string, unknown> {
