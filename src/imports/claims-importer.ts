@@ -83,9 +83,6 @@ const STAGE_ITEM: BulkColumn[] = [
  */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const NO_CLAIM_VALUES = STAGE_CLAIM.slice(4).map(() => null);
-const NO_ITEM_VALUES = STAGE_ITEM.slice(4).map(() => null);
-
 const ddl = (table: string, cols: BulkColumn[]) =>
   `CREATE TEMP TABLE ${table} (${cols.map((c) => `"${c.name}" ${c.type === 'char' ? 'text' : c.type}`).join(', ')})`;
 
@@ -126,65 +123,62 @@ export class ClaimsImporter {
   ) {}
 
   async run(claims: TabularInput, items: TabularInput): Promise<{ counts: ClaimImportCounts; outcomes: ClaimOutcome[] | null }> {
-    await this.client.query('DROP TABLE IF EXISTS s_claim, s_item, m_items, m_claim, m_accept, m_new');
-    await this.client.query(ddl('s_claim', STAGE_CLAIM));
-    await this.client.query(ddl('s_item', STAGE_ITEM));
-    const total = claims.sizeBytes + items.sizeBytes;
-    this.t0 = Date.now();
-    const claimsReceived = await this.stageClaims(claims, total);
-    this.lap('stage claims');
-    const linesReceived = await this.stageItems(items, claims.sizeBytes, total);
-    this.lap('stage lines');
-    this.opts.onProgress?.({ phase: 'merge', done: total, total });
-    // Temporary tables get no statistics by themselves; the merge's join plans need them.
-    await this.client.query('ANALYZE s_claim, s_item');
+    const drop = 'DROP TABLE IF EXISTS s_claim, s_item, m_items, m_claim, m_accept, m_new';
+    await this.client.query(drop);
     try {
+      await this.client.query(ddl('s_claim', STAGE_CLAIM));
+      await this.client.query(ddl('s_item', STAGE_ITEM));
+      const total = claims.sizeBytes + items.sizeBytes;
+      const progress = (phase: string) => this.opts.onProgress?.({ phase, done: claims.bytesRead() + items.bytesRead(), total });
+      const { parse, pseudonymizer } = this.opts;
+      this.t0 = Date.now();
+      const claimsReceived = await this.stage('s_claim', STAGE_CLAIM, claims, 'claims', progress, (row) => {
+        const r = validateClaimRow(row.get, parse, pseudonymizer);
+        return r.row ? { values: claimStageValues(r.row) } : { problems: r.problems };
+      });
+      this.lap('stage claims');
+      const linesReceived = await this.stage('s_item', STAGE_ITEM, items, 'claim_items', progress, (row) => {
+        const r = validateClaimItemRow(row.get, parse);
+        return r.row ? { values: itemStageValues(r.row) } : { problems: r.problems };
+      });
+      this.lap('stage lines');
+      progress('merge');
+      // Temporary tables get no statistics by themselves; the merge's join plans need them.
+      await this.client.query('ANALYZE s_claim, s_item');
       return await this.merge(claims.file, items.file, claimsReceived, linesReceived);
     } finally {
-      await this.client.query('DROP TABLE IF EXISTS s_claim, s_item, m_items, m_claim, m_accept, m_new');
+      await this.client.query(drop);
     }
   }
 
-  private async stageClaims(input: TabularInput, total: number): Promise<number> {
-    const sink = openBulkSink(this.client, 's_claim', STAGE_CLAIM, this.opts.bulkMode);
-    const { parse, pseudonymizer, onProgress } = this.opts;
+  /**
+   * Streams one file into its stage table: a valid row as its canonical values plus their text (for
+   * the identity hash), an invalid one as its problems and the record as received.
+   */
+  private async stage(
+    table: string,
+    columns: BulkColumn[],
+    input: TabularInput,
+    file: 'claims' | 'claim_items',
+    progress: (phase: string) => void,
+    check: (row: InputRow) => { values: (string | number | null)[] } | { problems: RowProblem[] },
+  ): Promise<number> {
+    const sink = openBulkSink(this.client, table, columns, this.opts.bulkMode);
+    const empty = columns.slice(4).map(() => null);
     let n = 0;
     for await (const batch of input.batches) {
       for (const row of batch) {
-      const r = validateClaimRow(row.get, parse, pseudonymizer);
-      if (r.row && !row.shapeProblem) {
-        const values = claimStageValues(r.row);
-        await sink.write([row.line, null, null, ...values, stageText(values)]);
-      } else {
-        const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
-        await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claims', row, pseudonymizer), claimId, ...NO_CLAIM_VALUES]);
-      }
-      }
-      n += batch.length;
-      onProgress?.({ phase: 'claims', done: input.bytesRead(), total });
-      await yieldToEventLoop();
-    }
-    await sink.end();
-    return n;
-  }
-
-  private async stageItems(input: TabularInput, offset: number, total: number): Promise<number> {
-    const sink = openBulkSink(this.client, 's_item', STAGE_ITEM, this.opts.bulkMode);
-    const { parse, pseudonymizer, onProgress } = this.opts;
-    let n = 0;
-    for await (const batch of input.batches) {
-      for (const row of batch) {
-      const r = validateClaimItemRow(row.get, parse);
-      if (r.row && !row.shapeProblem) {
-        const values = itemStageValues(r.row);
-        await sink.write([row.line, null, null, ...values, stageText(values)]);
-      } else {
-        const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
-        await sink.write([row.line, problemsJson(row, r.problems), rawRecord('claim_items', row, pseudonymizer), claimId, ...NO_ITEM_VALUES]);
-      }
+        const checked = check(row);
+        if ('values' in checked && !row.shapeProblem) {
+          await sink.write([row.line, null, null, ...checked.values, stageText(checked.values)]);
+        } else {
+          const problems = 'problems' in checked ? checked.problems : [];
+          const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
+          await sink.write([row.line, problemsJson(row, problems), rawRecord(file, row, this.opts.pseudonymizer), claimId, ...empty]);
+        }
       }
       n += batch.length;
-      onProgress?.({ phase: 'lines', done: offset + input.bytesRead(), total });
+      progress(file === 'claims' ? 'claims' : 'lines');
       await yieldToEventLoop();
     }
     await sink.end();
@@ -200,13 +194,14 @@ export class ClaimsImporter {
       await c.query(`SET LOCAL work_mem = '256MB'`);
       // One merge at a time across all workers: concurrent imports of the same claims store them once.
       await c.query('SELECT pg_advisory_xact_lock(7270001)');
-      // Content hash of a claim: its own values, plus two order-independent 64-bit sums over its
-      // lines' values (a line is identified by its item_seq) — no per-claim sort of a million lines.
+      // Content hash of a claim: its own values, plus the sums of its lines' md5 digests taken as two
+      // 64-bit integers — order-independent (a line is identified by its item_seq), so no per-claim
+      // sort of a million lines, and stable across PostgreSQL versions (md5, not the internal hash).
       await c.query(`
         CREATE TEMP TABLE m_items AS
         SELECT claim_id, count(*) AS n, sum(amount_fen) AS amount_fen, bool_or(errors IS NOT NULL) AS bad_rows,
-               sum(hashtextextended(t, 0)) AS h0, sum(hashtextextended(t, 1)) AS h1
-        FROM s_item WHERE claim_id IS NOT NULL
+               sum(('x' || left(d, 16))::bit(64)::bigint) AS h0, sum(('x' || right(d, 16))::bit(64)::bigint) AS h1
+        FROM (SELECT claim_id, amount_fen, errors, md5(t) AS d FROM s_item WHERE claim_id IS NOT NULL) x
         GROUP BY claim_id`);
       await c.query(`
         CREATE TEMP TABLE m_claim AS
