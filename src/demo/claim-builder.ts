@@ -1,4 +1,5 @@
 import { formatFen, formatHalfQty, lineAmountFen, roundHalfUpDiv } from './amounts';
+import { FINDING_CATEGORIES, FindingCategory } from '../imports/interchange';
 import { civilFromDays, completedYears, formatDay, formatYmd, type Ymd } from './calendar';
 import { csvLine } from './csv-writer';
 import type { Rng } from './random';
@@ -20,21 +21,8 @@ import {
  * twelve categories. Violations are added on top by plants.ts, one tagged line (or group) at a time.
  */
 
-export const CATEGORIES = [
-  'GENDER_LIMIT',
-  'AGE_LIMIT',
-  'PRICE_CEILING',
-  'DAILY_QTY',
-  'DAYS_SUPPLY',
-  'INDICATION',
-  'SETTING_LIMIT',
-  'EXCLUSIVE_ITEMS',
-  'DUPLICATE_CLAIM',
-  'SPLIT_ADMISSION',
-  'OVERLAP_ADMISSION',
-  'AFTER_DEATH',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
+export const CATEGORIES = FINDING_CATEGORIES;
+export type Category = FindingCategory;
 export type LineCategory = Exclude<Category, 'DUPLICATE_CLAIM' | 'SPLIT_ADMISSION' | 'OVERLAP_ADMISSION' | 'AFTER_DEATH'>;
 export type ClaimCategory = Exclude<Category, LineCategory>;
 

@@ -12,23 +12,12 @@
  * Numbers are exact: decimals are parsed into scaled BigInts, never binary floats.
  */
 
+import type { FindingCategory } from '../imports/interchange';
+
 export type Row = Readonly<Record<string, string | undefined>>;
 
-export const FINDING_CATEGORIES = [
-  'GENDER_LIMIT',
-  'AGE_LIMIT',
-  'PRICE_CEILING',
-  'DAILY_QTY',
-  'DAYS_SUPPLY',
-  'INDICATION',
-  'SETTING_LIMIT',
-  'EXCLUSIVE_ITEMS',
-  'DUPLICATE_CLAIM',
-  'SPLIT_ADMISSION',
-  'OVERLAP_ADMISSION',
-  'AFTER_DEATH',
-] as const;
-export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
+// The contract's list of categories (data, not logic: the oracle's rules stay its own).
+export { FINDING_CATEGORIES, type FindingCategory } from '../imports/interchange';
 
 export interface OracleFinding {
   claim_id: string;

@@ -166,11 +166,7 @@ export function itemStageValues(i: ClaimItemRow): (string | number | null)[] {
   return [i.claimId, i.itemSeq, i.itemCode, i.itemName, i.serviceDate, i.unitPriceFen, i.quantity, i.amountFen, i.daysSupply];
 }
 
-/**
- * The staged values as one text (a separator no field holds; NULL marked apart from ""): what SQL
- * hashes to decide "identical". Built here, where the values are at hand, because asking PostgreSQL
- * to print typed values back to text costs more than building it.
- */
+/** The staged values as one text (a separator no field holds; NULL marked apart from ""). */
 export function stageText(values: readonly (string | number | null)[]): string {
   let t = '';
   for (let i = 0; i < values.length; i++) {
@@ -178,4 +174,25 @@ export function stageText(values: readonly (string | number | null)[]): string {
     t += (i ? '\x1f' : '') + (v === null ? '\x01' : v);
   }
   return t;
+}
+
+/**
+ * A 64-bit digest of staged values, as two 32-bit integers (cyrb53's two multiply-xorshift lanes).
+ * "Identical re-submission" compares claims by their values' digest plus the sums of their lines'
+ * digests: sums need no per-claim sort of a million lines and ignore line order (a line is named by
+ * its item_seq, which its values hold). Computed here, where the values are at hand: 0.2 µs a row,
+ * where md5 in PostgreSQL costs ~2 µs; our own function, so it never changes under an upgrade.
+ */
+export function stageHash(values: readonly (string | number | null)[]): [number, number] {
+  const text = stageText(values);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return [h1 | 0, h2 | 0];
 }

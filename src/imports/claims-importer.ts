@@ -3,7 +3,7 @@ import { PoolClient } from 'pg';
 import { BulkColumn, openBulkSink } from '../database/bulk-writer';
 import { openRejectionSink } from './rejection-sink';
 import { formatFen } from './fields';
-import { claimStageValues, itemStageValues, Pseudonymizer, stageText, validateClaimItemRow, validateClaimRow } from './claim-rows';
+import { claimStageValues, itemStageValues, Pseudonymizer, stageHash, validateClaimItemRow, validateClaimRow } from './claim-rows';
 import { ClaimImportCounts, RejectionReason } from './import-run.entity';
 import { FILE_SPECS, ParseOptions, RowProblem } from './interchange';
 import { InputRow, TabularInput } from './tabular-input';
@@ -57,7 +57,8 @@ const STAGE_CLAIM: BulkColumn[] = [
   { name: 'settle_month', type: 'date' },
   { name: 'insured_region', type: 'text' },
   { name: 'service_region', type: 'text' },
-  { name: 't', type: 'text' },
+  { name: 'h1', type: 'integer' },
+  { name: 'h2', type: 'integer' },
 ];
 
 const STAGE_ITEM: BulkColumn[] = [
@@ -74,7 +75,8 @@ const STAGE_ITEM: BulkColumn[] = [
   { name: 'quantity', type: 'numeric' },
   { name: 'amount_fen', type: 'bigint' },
   { name: 'days_supply', type: 'integer' },
-  { name: 't', type: 'text' },
+  { name: 'h1', type: 'integer' },
+  { name: 'h2', type: 'integer' },
 ];
 
 /**
@@ -170,7 +172,7 @@ export class ClaimsImporter {
       for (const row of batch) {
         const checked = check(row);
         if ('values' in checked && !row.shapeProblem) {
-          await sink.write([row.line, null, null, ...checked.values, stageText(checked.values)]);
+          await sink.write([row.line, null, null, ...checked.values, ...stageHash(checked.values)]);
         } else {
           const problems = 'problems' in checked ? checked.problems : [];
           const claimId = row.get('claim_id')?.trim().slice(0, 64) || null;
@@ -194,21 +196,19 @@ export class ClaimsImporter {
       await c.query(`SET LOCAL work_mem = '256MB'`);
       // One merge at a time across all workers: concurrent imports of the same claims store them once.
       await c.query('SELECT pg_advisory_xact_lock(7270001)');
-      // Content hash of a claim: its own values, plus the sums of its lines' md5 digests taken as two
-      // 64-bit integers — order-independent (a line is identified by its item_seq), so no per-claim
-      // sort of a million lines, and stable across PostgreSQL versions (md5, not the internal hash).
+      // Content hash of a claim: its own digest and the sums of its lines' digests (see stageHash).
       await c.query(`
         CREATE TEMP TABLE m_items AS
         SELECT claim_id, count(*) AS n, sum(amount_fen) AS amount_fen, bool_or(errors IS NOT NULL) AS bad_rows,
-               sum(('x' || left(d, 16))::bit(64)::bigint) AS h0, sum(('x' || right(d, 16))::bit(64)::bigint) AS h1
-        FROM (SELECT claim_id, amount_fen, errors, md5(t) AS d FROM s_item WHERE claim_id IS NOT NULL) x
+               sum(h1) AS h1, sum(h2) AS h2
+        FROM s_item WHERE claim_id IS NOT NULL
         GROUP BY claim_id`);
       await c.query(`
         CREATE TEMP TABLE m_claim AS
         SELECT s.line, s.claim_id,
                coalesce(s.errors IS NOT NULL OR d.n > 1 OR i.bad_rows OR q.claim_id IS NOT NULL
                         OR abs(s.total_fen - coalesce(i.amount_fen, 0)) > 1, true) AS rejected,
-               md5(s.t || ':' || coalesce(i.n, 0) || ':' || coalesce(i.h0, 0) || ':' || coalesce(i.h1, 0)) AS content_hash
+               md5(s.h1 || ':' || s.h2 || ':' || coalesce(i.n, 0) || ':' || coalesce(i.h1, 0) || ':' || coalesce(i.h2, 0)) AS content_hash
         FROM s_claim s
         LEFT JOIN (SELECT claim_id, count(*) AS n FROM s_claim GROUP BY claim_id) d ON d.claim_id = s.claim_id
         LEFT JOIN m_items i ON i.claim_id = s.claim_id
@@ -374,7 +374,7 @@ const FEN_COLUMNS: Record<string, string> = {
   unit_price_fen: 'unit_price',
   amount_fen: 'amount',
 };
-const INTERNAL = new Set(['line', 'errors', 'record', 'settle_month', 't']);
+const INTERNAL = new Set(['line', 'errors', 'record', 'settle_month', 'h1', 'h2']);
 
 /** The record as received: the raw fields of an invalid row, or the canonical fields of a valid one. */
 function recordOf(s: StagedRow & Record<string, unknown>): Record<string, unknown> {

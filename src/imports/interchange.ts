@@ -141,6 +141,23 @@ export const FILE_SPECS: Record<InterchangeFile, ColumnSpec[]> = {
   ],
 };
 
+/** The twelve standard finding categories of the contract, each with exactly its written meaning. */
+export const FINDING_CATEGORIES = [
+  'GENDER_LIMIT',
+  'AGE_LIMIT',
+  'PRICE_CEILING',
+  'DAILY_QTY',
+  'DAYS_SUPPLY',
+  'INDICATION',
+  'SETTING_LIMIT',
+  'EXCLUSIVE_ITEMS',
+  'DUPLICATE_CLAIM',
+  'SPLIT_ADMISSION',
+  'OVERLAP_ADMISSION',
+  'AFTER_DEATH',
+] as const;
+export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
+
 /** One problem with one value of one row: what the rejection lists. */
 export interface RowProblem {
   column: string;
