@@ -77,7 +77,10 @@ export class BullJobQueue extends JobQueue implements OnModuleDestroy {
 @Injectable()
 export class InProcessJobQueue extends JobQueue {
   private readonly logger = new Logger('Jobs');
+  /** Jobs not yet settled, by id (a duplicate enqueue joins the running one). */
   private readonly jobs = new Map<string, { state: string; promise: Promise<unknown> }>();
+  /** Settled jobs are counted, not kept: an API process runs for months. */
+  private readonly settled = { completed: 0, failed: 0 };
 
   constructor(
     private readonly registry: JobHandlerRegistry,
@@ -91,7 +94,10 @@ export class InProcessJobQueue extends JobQueue {
     if (!entry) {
       const e = { state: 'waiting', promise: Promise.resolve() as Promise<unknown> };
       e.promise = this.run(name, data, jobId, e);
-      e.promise.catch(() => undefined);
+      e.promise.then(
+        () => this.settle(jobId, 'completed'),
+        () => this.settle(jobId, 'failed'),
+      );
       this.jobs.set(jobId, e);
       entry = e;
     }
@@ -105,12 +111,9 @@ export class InProcessJobQueue extends JobQueue {
     for (let attempt = 1; ; attempt++) {
       entry.state = 'active';
       try {
-        const result = await this.registry.get(name)({ id, name, data, attempt }, { progress: () => undefined });
-        entry.state = 'completed';
-        return result;
+        return await this.registry.get(name)({ id, name, data, attempt }, { progress: () => undefined });
       } catch (err) {
         if (err instanceof PermanentJobError || attempt >= attempts) {
-          entry.state = 'failed';
           this.logger.error(`job ${name} ${id} failed after ${attempt} attempt(s): ${(err as Error).message}`);
           throw err;
         }
@@ -122,8 +125,13 @@ export class InProcessJobQueue extends JobQueue {
     }
   }
 
+  private settle(jobId: string, outcome: 'completed' | 'failed') {
+    this.jobs.delete(jobId);
+    this.settled[outcome]++;
+  }
+
   async counts() {
-    const c: Record<string, number> = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
+    const c: Record<string, number> = { waiting: 0, active: 0, delayed: 0, ...this.settled };
     for (const j of this.jobs.values()) c[j.state] = (c[j.state] ?? 0) + 1;
     return { [QueueName.Import]: c };
   }
