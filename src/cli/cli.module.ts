@@ -4,7 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
 import { ExportCommand, ExportRejectionsCommand } from './export.command';
-import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand } from './import.command';
+import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand, ImportStatusCommand } from './import.command';
 
 /** The CLI's own module holds only the commands; each command starts the application it needs. */
 @Module({})
@@ -15,7 +15,7 @@ export class CliModule {
       imports: [ConfigModule.forRoot(config)],
       providers: [
         DbCommand, DbMigrateCommand,
-        ImportCommand, ImportClaimsCommand, ImportReferenceCommand,
+        ImportCommand, ImportClaimsCommand, ImportReferenceCommand, ImportStatusCommand,
         ExportCommand, ExportRejectionsCommand,
         DemoCommand, DemoGenerateCommand, DemoRunCommand,
       ],

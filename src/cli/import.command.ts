@@ -61,7 +61,29 @@ export class ImportReferenceCommand extends ImportSubCommand {
   protected kind: ImportKind = 'reference';
 }
 
-@Command({ name: 'import', description: 'import interchange files', subCommands: [ImportClaimsCommand, ImportReferenceCommand] })
+@SubCommand({ name: 'status', arguments: '[id]', description: 'show an import (counts, error), or list the recent ones' })
+export class ImportStatusCommand extends CommandRunner {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  async run([id]: string[]): Promise<void> {
+    await withApp(this.config, 'cli', async (app) => {
+      const imports = app.get(ImportsService);
+      if (id) {
+        process.stdout.write(`${describeRun(await imports.getRun(id))}\n`);
+        return;
+      }
+      const runs = await imports.listRuns(20);
+      if (runs.length === 0) process.stdout.write('no imports yet\n');
+      for (const r of runs) {
+        process.stdout.write(`${r.createdAt.toISOString()}  ${r.id}  ${r.kind.padEnd(9)}  ${r.status.padEnd(9)}  ${r.source}\n`);
+      }
+    });
+  }
+}
+
+@Command({ name: 'import', description: 'import interchange files', subCommands: [ImportClaimsCommand, ImportReferenceCommand, ImportStatusCommand] })
 export class ImportCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

@@ -21,5 +21,10 @@ describe('embedded mode (smoke)', () => {
     expect(stdout).toMatch(/claims, batch 2 \(re-sends and corrections\):\n\s*import \S+ \(claims\): completed\n\s*claims received \d+: accepted \d+, corrected [1-9]\d*, unchanged [1-9]\d*/);
     expect(stdout).toMatch(/API docs \(OpenAPI\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/docs/);
     expect(existsSync(join(dataDir, 'pglite'))).toBe(true);
+
+    // The data stays in the embedded database: a later command sees the three imports.
+    const status = await promisify(execFile)(process.execPath, [CLI, 'import', 'status'], { env, timeout: 60_000 });
+    expect(status.stdout.trim().split('\n')).toHaveLength(3);
+    expect(status.stdout).toMatch(/reference\s+completed/);
   });
 });
