@@ -1,5 +1,7 @@
 import 'reflect-metadata';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { INestApplicationContext } from '@nestjs/common';
@@ -26,7 +28,7 @@ const REASON_FOR: Record<string, RegExp> = {
 
 describe('claims import end to end (PostgreSQL + Redis)', () => {
   const schema = uniqueName('t_imp');
-  const { config } = testConfig(schema);
+  const { config, env } = testConfig(schema);
   const dataDir = mkdtempSync(join(tmpdir(), 'fg-demo-'));
   let summary: DemoSummary;
   let app: INestApplicationContext;
@@ -145,6 +147,22 @@ describe('claims import end to end (PostgreSQL + Redis)', () => {
     // A rejected claim keeps its lines with it.
     const claimRec = (await imports.listRejections({ importId: batch1.id, kind: 'claim', page: 1, pageSize: 1 })).items[0]!;
     expect((claimRec.record as { items?: unknown[] }).items).toEqual(expect.any(Array));
+  });
+
+  it('exports every rejection as CSV from the command line: claim_id,file,line,reason', async () => {
+    const out = join(dataDir, 'rejections.csv');
+    const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
+    await promisify(execFile)(process.execPath, [cli, 'export', 'rejections', '--out', out], { env: { ...process.env, ...env } });
+    const rows = readCsv(out);
+    const total = await count('SELECT count(*) AS n FROM rejected_record');
+    expect(rows).toHaveLength(total);
+    expect(Object.keys(rows[0]!)).toEqual(['claim_id', 'file', 'line', 'reason']);
+    const want = expected();
+    for (const e of want.slice(0, 20)) {
+      const row = rows.find((r) => r.file === e.file && r.line === e.line && r.claim_id === e.claim_id)!;
+      // Each reason names where it is and why: "claims.csv line 12: admission_date "…" is not a real calendar date".
+      expect(row.reason).toMatch(new RegExp(`(claims|claim_items)\\.csv line \\d+: .*${(REASON_FOR[e.problem] ?? /./).source}`));
+    }
   });
 
   it('keeps a claims file with a missing required column from importing anything, and says why', async () => {
