@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { DetectingDecoder, detectFileEncoding, FileEncoding } from './encoding';
@@ -29,6 +29,30 @@ export class CsvFormatError extends Error {}
 const BATCH = 4096;
 
 /**
+ * The file's line ending, from its first line break. Papa Parse would guess it from its first text
+ * chunk, which may hold no line break yet (the decoder passes an ASCII start ahead of the bytes
+ * that decide the encoding) and then keeps a "\r" at the end of every row of a CRLF file.
+ */
+export async function detectNewline(path: string): Promise<'\r\n' | '\n' | '\r'> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    // A quoted field may hold a line break: take the first one outside quotes.
+    let quoted = false;
+    for (let i = 0; i < bytesRead; i++) {
+      const b = buf[i];
+      if (b === 0x22) quoted = !quoted;
+      else if (!quoted && b === 0x0d) return buf[i + 1] === 0x0a ? '\r\n' : '\r';
+      else if (!quoted && b === 0x0a) return '\n';
+    }
+    return '\n';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Opens a CSV file as a stream of records: encoding detected (or forced), BOM dropped, RFC 4180
  * parsing by Papa Parse (the fastest well-kept parser we measured: ~3× csv-parse here). Reading
  * pauses while the consumer is behind, so memory stays flat whatever the file size.
@@ -38,6 +62,7 @@ export async function openCsv(path: string, opts: { encoding?: FileEncoding | 'a
   // Fail fast (before any row) on what detection can already tell, e.g. a UTF-16 file.
   if (auto) await detectFileEncoding(path);
   const { size } = await stat(path);
+  const newline = await detectNewline(path);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
   const detector = auto ? new DetectingDecoder() : null;
   const decoder = detector ?? iconv.decodeStream(opts.encoding === 'gb18030' ? 'gb18030' : 'utf8', { stripBOM: true });
@@ -59,6 +84,7 @@ export async function openCsv(path: string, opts: { encoding?: FileEncoding | 'a
   };
   Papa.parse<string[]>(text as unknown as File, {
     delimiter: opts.delimiter ?? ',',
+    newline,
     skipEmptyLines: false,
     step: (res, p) => {
       parser = p;
