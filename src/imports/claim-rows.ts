@@ -38,7 +38,7 @@ export interface ClaimItemRow {
   daysSupply: number | null;
 }
 
-export type RowResult<T> = { row: T; problems: [] } | { row: null; problems: RowProblem[]; partial: Record<string, unknown> };
+export type RowResult<T> = { row: T; problems: [] } | { row: null; problems: RowProblem[] };
 
 /** 假名化: patient ids are replaced at import by a keyed hash; the clear id is never stored. */
 export class Pseudonymizer {
@@ -82,11 +82,7 @@ export function validateClaimRow(
   if (adm && dis && dis < adm) {
     problems.push({ column: 'discharge_date', value: dis, reason: `precedes admission_date ${adm}` });
   }
-  if (problems.length > 0) {
-    // The clear patient id must not reach storage, even in a rejection.
-    if (typeof v.patient_id === 'string') v.patient_id = `pseudonym:${pseudonymizer.patientKey(v.patient_id)}`;
-    return { row: null, problems, partial: v };
-  }
+  if (problems.length > 0) return { row: null, problems };
   const settled = v.settled_at as ParsedTimestamp;
   return {
     row: {
@@ -128,10 +124,7 @@ export function validateClaimItemRow(get: (column: string) => string | undefined
       reason: `differs from unit_price × quantity = ${formatFen(price)} × ${qty.text} by more than 0.01`,
     });
   }
-  if (problems.length > 0) {
-    if (qty) v.quantity = qty.text;
-    return { row: null, problems, partial: v };
-  }
+  if (problems.length > 0) return { row: null, problems };
   return {
     row: {
       claimId: v.claim_id as string,
