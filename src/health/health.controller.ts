@@ -32,10 +32,15 @@ export class HealthController {
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ok: boolean; ms: number; detail?: T; error?: string }> {
   const t0 = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const detail = await Promise.race([fn(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timed out after 3 s')), 3000))]);
+    const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('timed out after 3 s')), 3000)));
+    const detail = await Promise.race([fn(), timeout]);
     return { ok: true, ms: Date.now() - t0, detail: typeof detail === 'object' && !Array.isArray(detail) ? detail : undefined };
   } catch (err) {
     return { ok: false, ms: Date.now() - t0, error: (err as Error).message };
+  } finally {
+    // A probe that answered must not leave its 3-second timer behind on every request.
+    clearTimeout(timer);
   }
 }
