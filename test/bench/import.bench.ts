@@ -7,7 +7,8 @@
  * BENCH_CLAIMS (default 250000 claims ≈ 1M lines), BENCH_RUNS (default 3).
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { writeBenchSection } from './bench-report';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -132,12 +133,10 @@ async function main() {
   const rawS = median(raw);
   const impS = median(imp);
   const ratio = rawS / impS;
-  const md = `# Benchmarks
+  const md = `## Claims import vs raw COPY
 
 Measured by \`npm run bench\` (test/bench/import.bench.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30)} GiB,
 Node ${process.version}, PostgreSQL ${pgVersion}. Median of ${RUNS} runs, each pair in the same process and database.
-
-## Claims import vs raw COPY
 
 Data: the seeded demo generator, ${fmt(big.claims)} claims with ${fmt(big.lines)} lines (${fmt(rows)} rows in the two files).
 
@@ -180,7 +179,7 @@ claims, which are kept together until their reasons are written.
 
 All runs: raw ${raw.map((s) => s.toFixed(2)).join(', ')} s; import ${imp.map((s) => s.toFixed(2)).join(', ')} s.
 `;
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), md);
+  writeBenchSection('import', md);
   process.stdout.write(md);
 }
 
