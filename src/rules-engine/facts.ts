@@ -289,6 +289,58 @@ const DEFS: FactDef[] = [
     en: 'inpatient claims of the month with the same 3-character diagnosis',
     get: (x) => (x.claim.primaryDiagnosis ? (x.period!.stayByDiagnosis.get(x.claim.primaryDiagnosis.slice(0, 3))?.count ?? 0) : null),
   },
+
+  // --- facts for the NHSA extra rules
+  // A multiple of a fact cannot be written in a condition (a test compares a fact with one value),
+  // so "length of stay above k × the peer median" reads the multiple k from the rule's parameters.
+  {
+    name: 'period.peer_stay_limit',
+    type: 'number',
+    level: 'period',
+    zh: '同月同病种住院天数中位数的倍数（住院天数上限）',
+    en: "the rule's stay_multiple × the median length of stay of the month for the same 3-character diagnosis",
+    params: ['stay_multiple'],
+    get: (x) => {
+      const peers = x.claim.primaryDiagnosis ? x.period!.stayByDiagnosis.get(x.claim.primaryDiagnosis.slice(0, 3)) : undefined;
+      return peers ? Number(x.params.stay_multiple) * peers.median : null;
+    },
+  },
+  // 频繁住院 / 频繁购药: counted like history.outpatient_visits_same_institution, over the window of
+  // window_days days ending on this claim's admission (visit) date, this claim included.
+  {
+    name: 'history.inpatient_admissions',
+    type: 'number',
+    level: 'history',
+    zh: '窗口期内住院次数（所有机构）',
+    en: 'inpatient admissions of the patient at any institution within the window (this one included)',
+    params: ['window_days'],
+    get: (x) => {
+      const w = Number(x.params.window_days);
+      const c = x.claim;
+      let n = 0;
+      for (const o of (x.patient as PatientHistory).claims) {
+        if (o.visitType === 'inpatient' && o.admissionDay <= c.admissionDay && o.admissionDay > c.admissionDay - w) n++;
+      }
+      return n;
+    },
+  },
+  {
+    name: 'history.pharmacy_purchases',
+    type: 'number',
+    level: 'history',
+    zh: '窗口期内药店购药次数（所有药店）',
+    en: 'pharmacy purchases of the patient at any pharmacy within the window (this one included)',
+    params: ['window_days'],
+    get: (x) => {
+      const w = Number(x.params.window_days);
+      const c = x.claim;
+      let n = 0;
+      for (const o of (x.patient as PatientHistory).claims) {
+        if (o.visitType === 'pharmacy' && o.admissionDay <= c.admissionDay && o.admissionDay > c.admissionDay - w) n++;
+      }
+      return n;
+    },
+  },
 ];
 
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(DEFS.map((d) => [d.name, d]));
