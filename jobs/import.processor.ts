@@ -7,19 +7,19 @@ import { PermanentJobError } from './job-queue';
 import { JobName, QueueName } from './job.types';
 
 /**
- * The worker of the import queue: dispatches by job name to the registered handler, and starts
- * only after every handler is registered. Built per configuration because BullMQ reads the lock
- * timings when the worker is constructed (changing them afterwards leaves renewals at the default).
+ * The worker of one queue: dispatches by job name to the registered handler, and starts only after
+ * every handler is registered. Built per configuration because BullMQ reads the lock timings when
+ * the worker is constructed (changing them afterwards leaves renewals at the default).
  */
-export function importQueueProcessor(config: AppConfig): Type<WorkerHost> {
-  @Processor(QueueName.Import, {
+export function queueProcessor(config: AppConfig, queue: QueueName): Type<WorkerHost> {
+  @Processor(queue, {
     autorun: false,
     concurrency: config.queue.concurrency,
     lockDuration: config.queue.lockMs,
     stalledInterval: config.queue.lockMs,
   })
-  class ImportQueueProcessor extends WorkerHost implements OnApplicationBootstrap {
-    private readonly logger = new Logger('ImportWorker');
+  class QueueProcessor extends WorkerHost implements OnApplicationBootstrap {
+    private readonly logger = new Logger(`Worker:${queue}`);
 
     constructor(private readonly registry: JobHandlerRegistry) {
       super();
@@ -30,7 +30,7 @@ export function importQueueProcessor(config: AppConfig): Type<WorkerHost> {
       this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
       this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} attempt ${job?.attemptsMade} failed: ${err.message}`));
       void this.worker.run();
-      this.logger.log(`processing queue "${QueueName.Import}" (concurrency ${config.queue.concurrency})`);
+      this.logger.log(`processing queue "${queue}" (concurrency ${config.queue.concurrency})`);
     }
 
     async process(job: Job): Promise<unknown> {
@@ -45,5 +45,6 @@ export function importQueueProcessor(config: AppConfig): Type<WorkerHost> {
       }
     }
   }
-  return ImportQueueProcessor;
+  Object.defineProperty(QueueProcessor, 'name', { value: `${queue[0]!.toUpperCase()}${queue.slice(1)}QueueProcessor` });
+  return QueueProcessor;
 }

@@ -24,10 +24,12 @@ export abstract class JobQueue {
 /** BullMQ: retries with exponential backoff; the job id makes a duplicate enqueue a no-op. */
 @Injectable()
 export class BullJobQueue extends JobQueue implements OnModuleDestroy {
-  private events?: QueueEvents;
+  /** One event stream per queue, opened when someone first waits on a job of that queue. */
+  private readonly events = new Map<string, Promise<QueueEvents>>();
 
   constructor(
     @InjectQueue(QueueName.Import) private readonly importQueue: Queue,
+    @InjectQueue(QueueName.Screening) private readonly screeningQueue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
@@ -37,6 +39,8 @@ export class BullJobQueue extends JobQueue implements OnModuleDestroy {
     switch (JOB_QUEUE[name]) {
       case QueueName.Import:
         return this.importQueue;
+      case QueueName.Screening:
+        return this.screeningQueue;
     }
   }
 
@@ -52,21 +56,27 @@ export class BullJobQueue extends JobQueue implements OnModuleDestroy {
     return {
       id: job.id!,
       finished: async () => {
-        if (!this.events) {
-          this.events = new QueueEvents(queue.name, { connection: queue.opts.connection, prefix: queue.opts.prefix });
-          await this.events.waitUntilReady();
+        let events = this.events.get(queue.name);
+        if (!events) {
+          const e = new QueueEvents(queue.name, { connection: queue.opts.connection, prefix: queue.opts.prefix });
+          events = e.waitUntilReady().then(() => e);
+          this.events.set(queue.name, events);
         }
-        return job.waitUntilFinished(this.events);
+        return job.waitUntilFinished(await events);
       },
     };
   }
 
   async counts() {
-    return { [QueueName.Import]: await this.importQueue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed') };
+    const states = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+    return {
+      [QueueName.Import]: await this.importQueue.getJobCounts(...states),
+      [QueueName.Screening]: await this.screeningQueue.getJobCounts(...states),
+    };
   }
 
   async onModuleDestroy() {
-    await this.events?.close();
+    await Promise.all([...this.events.values()].map(async (e) => (await e).close()));
   }
 }
 

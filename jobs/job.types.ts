@@ -1,6 +1,7 @@
 /** Queue names and the typed payload of every job name (Immich's JobOf pattern). */
 export enum QueueName {
   Import = 'import',
+  Screening = 'screening',
 }
 
 export interface JobPayloads {
@@ -8,16 +9,25 @@ export interface JobPayloads {
   'import.claims': { importId: string };
   /** Import the reference files of an import run. */
   'import.reference': { importId: string };
+  /** Split a screening run into batches of claims and enqueue them. */
+  'screen.plan': { runId: string };
+  /** Line and claim rules over one batch of claims (a range of claim version ids). */
+  'screen.batch': { runId: string; fromPk: string; toPk: string };
+  /** History and institution-period rules over the patients and months the run touched; closes the run. */
+  'screen.finish': { runId: string };
 }
 
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference'];
+export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish'];
 
 /** The queue each job runs on: one processor per queue. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   'import.claims': QueueName.Import,
   'import.reference': QueueName.Import,
+  'screen.plan': QueueName.Screening,
+  'screen.batch': QueueName.Screening,
+  'screen.finish': QueueName.Screening,
 };
 
 export interface JobOf<N extends JobName> {

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { AppConfig, redisOptions } from '../src/config/config';
-import { importQueueProcessor } from './import.processor';
+import { queueProcessor } from './import.processor';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { QueueName } from './job.types';
@@ -27,12 +27,12 @@ export class JobsModule implements OnApplicationBootstrap {
     }
     logger.log(`queue mode: Redis (BullMQ)${opts.runWorkers ? ', with workers in this process' : ', enqueue only'}`);
     const providers: Provider[] = [JobHandlerRegistry, { provide: JobQueue, useClass: BullJobQueue }];
-    if (opts.runWorkers) providers.push(importQueueProcessor(config));
+    if (opts.runWorkers) for (const q of Object.values(QueueName)) providers.push(queueProcessor(config, q));
     return {
       module: JobsModule,
       imports: [
         BullModule.forRoot({ connection: redisOptions(config.queue.redisUrl!), prefix: config.queue.prefix }),
-        BullModule.registerQueue({ name: QueueName.Import }),
+        BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
       ],
       providers,
       exports: [JobHandlerRegistry, JobQueue, BullModule],

@@ -1,4 +1,5 @@
 import { Init1763800000000 } from './1763800000000-init';
+import { Screening1763900000000 } from './1763900000000-screening';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
-export const MIGRATIONS = [Init1763800000000];
+export const MIGRATIONS = [Init1763800000000, Screening1763900000000];

@@ -5,6 +5,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ImportsModule } from './imports/imports.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { RulesEngineModule } from './rules-engine/rules-engine.module';
+import { ScreeningModule } from './screening/screening.module';
 
 /** api: HTTP only; worker: queue workers only; cli: workers, no HTTP; all: both (demo). */
 export type ProcessRole = 'api' | 'worker' | 'cli' | 'all';
@@ -22,6 +24,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config, opts),
         JobsModule.forRoot(config, { runWorkers: role !== 'api' }),
+        RulesEngineModule,
+        ScreeningModule,
         ImportsModule,
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],

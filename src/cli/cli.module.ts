@@ -4,6 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
 import { ExportCommand, ExportRejectionsCommand } from './export.command';
+import { ExportFindingsCommand, RulesBacktestCommand, RulesCommand, RulesListCommand, RulesTestCommand, ScreenCommand } from './screening.command';
 import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand, ImportStatusCommand } from './import.command';
 
 /** The CLI's own module holds only the commands; each command starts the application it needs. */
@@ -16,7 +17,8 @@ export class CliModule {
       providers: [
         DbCommand, DbMigrateCommand,
         ImportCommand, ImportClaimsCommand, ImportReferenceCommand, ImportStatusCommand,
-        ExportCommand, ExportRejectionsCommand,
+        ExportCommand, ExportRejectionsCommand, ExportFindingsCommand,
+        ScreenCommand, RulesCommand, RulesListCommand, RulesTestCommand, RulesBacktestCommand,
         DemoCommand, DemoGenerateCommand, DemoRunCommand,
       ],
     };

@@ -9,7 +9,10 @@ import { ImportProgressBus } from '../imports/import-progress.bus';
 import { ImportKind } from '../imports/import-run.entity';
 import { ImportsService } from '../imports/imports.service';
 import { startHttp } from '../http';
+import { FindingsService } from '../screening/findings.service';
 import { describeRun, modeLine, ProgressReporter } from './cli-support';
+import { awaitScreening } from './import.command';
+import { printFindingCounts } from './screening.command';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
@@ -71,7 +74,9 @@ export class DemoRunCommand extends CommandRunner {
       progress.stop();
       bus.off('progress', listener);
       process.stdout.write(`${label}:\n${describeRun(await imports.getRun(run.id))}\n`);
+      if (kind === 'claims') await awaitScreening(app, run.id);
     }
+    await printFindingCounts(app.get(FindingsService));
     process.stdout.write(
       [
         '',
@@ -80,6 +85,8 @@ export class DemoRunCommand extends CommandRunner {
         `  health               ${url}/health`,
         `  imports              ${url}/api/imports`,
         `  rejections           ${url}/api/rejections`,
+        `  findings             ${url}/api/findings`,
+        `  rule library         ${url}/api/rules`,
         `  demo files + labels  ${dir}`,
         o.exit ? '' : 'Press Ctrl-C to stop.',
         '',

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { formatReason, ImportsService } from '../imports/imports.service';
 import { withApp } from './cli-support';
+import { ExportFindingsCommand } from './screening.command';
 
 @SubCommand({ name: 'rejections', description: 'write rejected claims and orphan lines as CSV: claim_id,file,line,reason' })
 export class ExportRejectionsCommand extends CommandRunner {
@@ -43,7 +44,7 @@ export class ExportRejectionsCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'export', description: 'export data as CSV', subCommands: [ExportRejectionsCommand] })
+@Command({ name: 'export', description: 'export data as CSV', subCommands: [ExportRejectionsCommand, ExportFindingsCommand] })
 export class ExportCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

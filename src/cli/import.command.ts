@@ -1,11 +1,23 @@
-import { Inject } from '@nestjs/common';
+import { Inject, INestApplicationContext } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { ImportProgressBus } from '../imports/import-progress.bus';
 import { ImportKind } from '../imports/import-run.entity';
 import { ImportsService } from '../imports/imports.service';
+import { ScreeningService } from '../screening/screening.service';
 import { describeRun, modeLine, ProgressReporter, withApp } from './cli-support';
+import { describeScreeningRun } from './screening.command';
+
+/** Waits for the screening of an import, if it asked for one, and prints it. */
+export async function awaitScreening(app: INestApplicationContext, importId: string): Promise<boolean> {
+  const screening = app.get(ScreeningService);
+  const run = (await screening.listRuns(50)).find((r) => r.importId === importId);
+  if (!run) return true; // nothing accepted or corrected: nothing to screen
+  const done = await screening.waitForRun(run.id);
+  process.stdout.write(`${describeScreeningRun(done)}\n`);
+  return done.status === 'completed';
+}
 
 /** Starts an import job and runs it to completion in this process; prints the counts. */
 export async function runImportCommand(config: AppConfig, kind: ImportKind, dir: string, mappingPath?: string): Promise<boolean> {
@@ -29,7 +41,9 @@ export async function runImportCommand(config: AppConfig, kind: ImportKind, dir:
     }
     const final = await imports.getRun(run.id);
     process.stdout.write(`${describeRun(final)}\n`);
-    return ok && final.status === 'completed';
+    if (!ok || final.status !== 'completed') return false;
+    // The import job asked for the screening of what it stored: this process runs it to completion too.
+    return kind === 'claims' ? awaitScreening(app, run.id) : true;
   });
 }
 

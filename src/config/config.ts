@@ -71,6 +71,8 @@ const envSchema = z
       .regex(/^[+-]\d{2}:\d{2}$/, { message: 'must look like +08:00' })
       .default('+08:00'),
     UPLOAD_MAX_MB: int(1, 10_240).default(512),
+    RULES_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
+    SCREENING_BATCH_CLAIMS: int(100, 1_000_000).default(20_000),
     REPORT_MAX_RSS: z.preprocess(emptyToUndefined, bool.optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
   });
@@ -100,6 +102,12 @@ export interface AppConfig {
   };
   privacy: { pseudonymKey: string; usingDevelopmentKey: boolean };
   import: { defaultUtcOffset: string };
+  screening: {
+    /** The rule library folder (holding screening/*.yaml and the schema); unset: the shipped rules/. */
+    rulesDir?: string;
+    /** Claims per screening batch job. */
+    batchClaims: number;
+  };
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** Print the process's peak memory when a CLI command ends (the benchmark reads it). */
   reportMaxRss: boolean;
@@ -149,6 +157,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     privacy: { pseudonymKey: e.PSEUDONYM_KEY ?? DEV_PSEUDONYM_KEY, usingDevelopmentKey: !e.PSEUDONYM_KEY },
     import: { defaultUtcOffset: e.DEFAULT_UTC_OFFSET },
+    screening: { rulesDir: e.RULES_DIR ? resolve(e.RULES_DIR) : undefined, batchClaims: e.SCREENING_BATCH_CLAIMS },
     logLevel: e.LOG_LEVEL,
     reportMaxRss: e.REPORT_MAX_RSS ?? false,
   };

@@ -4,6 +4,7 @@ import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } 
 import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
 import { isUuid, parsePaging } from '../common/query';
 import { JobQueue } from '../../jobs/job-queue';
+import { ScreeningService } from '../screening/screening.service';
 import { ClaimJson, ImportsService } from './imports.service';
 import { FILE_SPECS, REFERENCE_FILES } from './interchange';
 import { ImportKind } from './import-run.entity';
@@ -32,7 +33,10 @@ const claimSchema = {
 @ApiTags('claims')
 @Controller('api/claims')
 export class ClaimsController {
-  constructor(private readonly imports: ImportsService) {}
+  constructor(
+    private readonly imports: ImportsService,
+    private readonly screening: ScreeningService,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -43,7 +47,11 @@ export class ClaimsController {
   @ApiBody({ schema: { type: 'object', required: ['claims'], properties: { claims: { type: 'array', items: claimSchema } } } })
   async submit(@Body() body: unknown) {
     const claims = checkClaimsBody(body);
-    return this.imports.importClaimsJson(claims);
+    const result = await this.imports.importClaimsJson(claims);
+    // Accepted or corrected claims are screened by a queued job; the response names its run.
+    const changed = result.counts.accepted + result.counts.corrected > 0;
+    const run = changed ? await this.screening.requestForImport(result.importId) : null;
+    return { ...result, screeningRun: run ? { id: run.id, url: `/api/screening-runs/${run.id}` } : null };
   }
 }
 

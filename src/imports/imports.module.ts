@@ -11,11 +11,13 @@ import { ImportJobs } from '../../jobs/import.jobs';
 import { ImportProgressBus } from './import-progress.bus';
 import { ClaimsController, ImportsController, RejectionsController } from './imports.controller';
 import { ImportsService } from './imports.service';
+import { ScreeningModule } from '../screening/screening.module';
 
 type UploadRequest = Request & { uploadDir?: string };
 
 @Module({
   imports: [
+    ScreeningModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       // Uploads land in DATA_DIR/uploads/<uuid>/ under their own names; API and workers must share DATA_DIR.

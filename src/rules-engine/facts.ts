@@ -201,7 +201,7 @@ const DEFS: FactDef[] = [
 
   { name: 'line.item_seq', type: 'number', level: 'line', zh: '明细序号', en: 'line number', get: (x) => line(x).seq },
   { name: 'line.item_code', type: 'code', level: 'line', zh: '项目编码', en: 'item code', get: (x) => line(x).code },
-  { name: 'line.item_name', type: 'text', level: 'line', zh: '项目名称', en: 'item name', get: (x) => x.catalog?.name ?? line(x).name },
+  { name: 'line.item_name', type: 'text', level: 'line', zh: '项目名称', en: 'item name', get: (x) => x.catalog?.name ?? line(x).name ?? line(x).code },
   { name: 'line.in_catalog', type: 'boolean', level: 'line', zh: '是否在目录内', en: 'in the catalog', display: (v) => (v ? '是' : '否'), get: (x) => x.catalog !== null },
   { name: 'line.service_date', type: 'date', level: 'line', zh: '费用日期', en: 'service date', get: (x) => line(x).serviceDay },
   { name: 'line.unit_price', type: 'money', level: 'line', zh: '单价', en: 'unit price', get: (x) => line(x).unitPrice },

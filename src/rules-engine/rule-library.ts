@@ -22,9 +22,10 @@ export interface RuleLibrary {
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 
-function schemaValidator(rulesRoot: string) {
+/** The schema is the product's (rules/ as shipped), whichever folder the rules are read from. */
+function schemaValidator() {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(join(rulesRoot, 'screening-rule.schema.json'), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(defaultRulesRoot(), 'screening-rule.schema.json'), 'utf8'));
     validator = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
   }
   return validator;
@@ -49,7 +50,12 @@ export function defaultRulesRoot(): string {
  * Parses, validates and compiles one rule file. Returns the compiled rule or the problems, each as
  * `file:line: message`.
  */
-export function loadRuleFile(file: string, rulesRoot: string, displayRoot = join(rulesRoot, '..')): { rule?: CompiledRule; problems: string[] } {
+export function loadRuleFile(
+  file: string,
+  rulesRoot: string,
+  displayRoot = join(rulesRoot, '..'),
+  opts: { draft?: boolean } = {},
+): { rule?: CompiledRule; problems: string[] } {
   const shown = relative(displayRoot, file) || file;
   const text = readFileSync(file, 'utf8');
   const lines = new LineCounter();
@@ -66,12 +72,12 @@ export function loadRuleFile(file: string, rulesRoot: string, displayRoot = join
     return { problems: doc.errors.map((e) => `${shown}:${e.linePos?.[0]?.line ?? 1}: YAML: ${e.message.split('\n')[0]}`) };
   }
   const data = doc.toJS() as unknown;
-  const validate = schemaValidator(rulesRoot);
+  const validate = schemaValidator();
   if (!validate(data)) {
     return { problems: schemaProblems(validate.errors ?? []).map((e) => `${shown}:${lineOf(e.path)}: ${e.message}`) };
   }
   const spec = data as RuleSpec;
-  if (basename(file, '.yaml') !== spec.id) {
+  if (!opts.draft && basename(file, '.yaml') !== spec.id) {
     return { problems: [`${shown}:${lineOf(['id'])}: the rule id "${spec.id}" must match the file name`] };
   }
   try {

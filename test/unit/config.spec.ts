@@ -28,6 +28,7 @@ const ALL_DEFAULTS: AppConfig = {
   queue: { redisUrl: undefined, inProcess: true, prefix: 'fundguard', concurrency: 2, attempts: 5, backoffMs: 2000, lockMs: 30_000 },
   privacy: { pseudonymKey: DEV_KEY, usingDevelopmentKey: true },
   import: { defaultUtcOffset: '+08:00' },
+  screening: { rulesDir: undefined, batchClaims: 20_000 },
   logLevel: 'log',
   reportMaxRss: false,
 };
@@ -84,6 +85,8 @@ describe('defaults', () => {
       JOB_LOCK_MS: '60000',
       DEFAULT_UTC_OFFSET: '-05:00',
       UPLOAD_MAX_MB: '2',
+      RULES_DIR: '/etc/fundguard/rules',
+      SCREENING_BATCH_CLAIMS: '5000',
       LOG_LEVEL: 'debug',
     });
     expect(c).toEqual({
@@ -94,6 +97,7 @@ describe('defaults', () => {
       dataDir: '/var/lib/fundguard',
       queue: { ...ALL_DEFAULTS.queue, prefix: 'fg-1', concurrency: 8, attempts: 3, backoffMs: 0, lockMs: 60_000 },
       import: { defaultUtcOffset: '-05:00' },
+      screening: { rulesDir: '/etc/fundguard/rules', batchClaims: 5000 },
       logLevel: 'debug',
     });
   });
