@@ -104,11 +104,15 @@ export function screenPatient(claims: readonly ScreenClaim[], kb: KnowledgeBase,
   }
 }
 
-/** Institution-period rules over all current claims of one settlement month. */
-export function screenPeriod(claims: readonly ScreenClaim[], kb: KnowledgeBase, rules: readonly CompiledRule[], emit: HitSink): void {
+/**
+ * Institution-period rules over claims of one settlement month. The month's statistics are built
+ * from `claims` (all of the month's current claims), or given when they were computed elsewhere
+ * (in SQL, for a month read in parts).
+ */
+export function screenPeriod(claims: readonly ScreenClaim[], kb: KnowledgeBase, rules: readonly CompiledRule[], emit: HitSink, given?: PeriodStats): void {
   const periodRules = rules.filter((r) => r.scope === 'institution-period');
   if (periodRules.length === 0) return;
-  const stats: PeriodStats = buildPeriodStats(claims);
+  const stats: PeriodStats = given ?? buildPeriodStats(claims);
   for (const claim of claims) {
     const ctx = context(claim, kb);
     ctx.period = stats;

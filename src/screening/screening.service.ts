@@ -16,6 +16,7 @@ import {
   ReconcileCounts,
   loadAllDeaths,
   loadKnowledgeBase,
+  loadPeriodStats,
   readClaimBatch,
   readClaimsWithDigests,
   reconcileFindings,
@@ -237,16 +238,49 @@ export class ScreeningService {
     let kb = await loadKnowledgeBase(c);
     // The claims of this import and every other version of them: their patients and months are touched.
     const touched = run.importId ? 'SELECT claim_id FROM claim WHERE import_id = $1' : null;
+    const touchedArgs = run.importId ? [run.importId] : [];
 
+    // Institution-period rules: every current claim of a touched month is evaluated against its
+    // month's statistics (computed in SQL), during the patient pass when it reads the claim anyway.
+    const months = periodRules.length
+      ? (
+          await c.query<{ m: string }>(
+            touched ? `SELECT DISTINCT settle_month::text AS m FROM claim WHERE claim_id IN (${touched})` : 'SELECT DISTINCT settle_month::text AS m FROM claim WHERE is_current',
+            touchedArgs,
+          )
+        ).rows.map((r) => r.m)
+      : [];
+    const stats = await loadPeriodStats(c, months);
+    const periodHits: RuleHit[] = [];
+    const screenMonths = (claims: readonly ScreenClaim[]) => {
+      const byMonth = new Map<string, ScreenClaim[]>();
+      for (const x of claims) {
+        const s = stats.get(x.settleMonth);
+        if (!s) continue;
+        let a = byMonth.get(x.settleMonth);
+        if (!a) byMonth.set(x.settleMonth, (a = []));
+        a.push(x);
+      }
+      for (const [m, cs] of byMonth) screenPeriod(cs, kb, periodRules, (h) => periodHits.push(h), stats.get(m));
+    };
+
+    // History rules: every current claim of every touched patient, a chunk of patients at a time.
+    let patientsCovered: 'all' | 'listed' | 'none' = 'none';
     if (historyRules.length > 0) {
       const chunks: { where: string; values: unknown[] }[] = [];
       if (touched) {
-        const { rows } = await c.query<{ k: string }>(`SELECT DISTINCT patient_key AS k FROM claim WHERE claim_id IN (${touched})`, [run.importId]);
+        const { rows } = await c.query<{ k: string }>(`SELECT DISTINCT patient_key AS k FROM claim WHERE claim_id IN (${touched})`, touchedArgs);
+        await c.query('CREATE TEMP TABLE IF NOT EXISTS tmp_touched_patient (k char(32) PRIMARY KEY)');
+        await c.query('TRUNCATE tmp_touched_patient');
         for (let i = 0; i < rows.length; i += PATIENT_CHUNK) {
-          chunks.push({ where: 'patient_key = ANY($1::bpchar[])', values: [rows.slice(i, i + PATIENT_CHUNK).map((r) => r.k)] });
+          const keys = rows.slice(i, i + PATIENT_CHUNK).map((r) => r.k);
+          chunks.push({ where: 'patient_key = ANY($1::bpchar[])', values: [keys] });
+          await c.query('INSERT INTO tmp_touched_patient SELECT unnest($1::bpchar[]) ON CONFLICT DO NOTHING', [keys]);
         }
+        patientsCovered = 'listed';
       } else {
         kb = await loadAllDeaths(c, kb);
+        chunks.push({ where: "patient_key < '0'", values: [] });
         KEY_PREFIXES.forEach((p, i) =>
           chunks.push(
             i === KEY_PREFIXES.length - 1
@@ -254,7 +288,7 @@ export class ScreeningService {
               : { where: 'patient_key >= $1 AND patient_key < $2', values: [p, KEY_PREFIXES[i + 1]] },
           ),
         );
-        chunks.unshift({ where: "patient_key < '0'", values: [] });
+        patientsCovered = 'all';
       }
       for (const chunk of chunks) {
         const claims = await readClaimsWithDigests(c, chunk.where.replace(/patient_key/g, 'c.patient_key'), chunk.values);
@@ -264,22 +298,26 @@ export class ScreeningService {
         for (const cs of patients.values()) screenPatient(cs, chunkKb, historyRules, (h) => found.push(h));
         countByCategory(found, hits);
         add(await reconcileFindings(c, this.bulkMode, run.id, { where: chunk.where.replace(/patient_key/g, 'f.patient_key'), values: chunk.values }, historyRules.map((r) => r.id), found));
+        if (periodRules.length) screenMonths(claims);
       }
     }
     const t1 = Date.now();
 
-    if (periodRules.length > 0) {
-      const { rows } = await c.query<{ m: string }>(
-        touched ? `SELECT DISTINCT settle_month::text AS m FROM claim WHERE claim_id IN (${touched})` : 'SELECT DISTINCT settle_month::text AS m FROM claim WHERE is_current',
-        touched ? [run.importId] : [],
-      );
-      for (const { m } of rows) {
-        const claims = await readClaimsWithDigests(c, 'c.settle_month = $1::date', [m]);
-        const found: RuleHit[] = [];
-        screenPeriod(claims, kb, periodRules, (h) => found.push(h));
-        countByCategory(found, hits);
-        add(await reconcileFindings(c, this.bulkMode, run.id, { where: 'f.settle_month = $1::date', values: [m] }, periodRules.map((r) => r.id), found));
+    if (periodRules.length > 0 && months.length > 0) {
+      // The touched months' claims the patient pass did not read.
+      if (patientsCovered !== 'all') {
+        const rest = await readClaimsWithDigests(
+          c,
+          patientsCovered === 'listed'
+            ? 'c.settle_month = ANY($1::date[]) AND NOT EXISTS (SELECT 1 FROM tmp_touched_patient t WHERE t.k = c.patient_key)'
+            : 'c.settle_month = ANY($1::date[])',
+          [months],
+          true,
+        );
+        screenMonths(rest);
       }
+      countByCategory(periodHits, hits);
+      add(await reconcileFindings(c, this.bulkMode, run.id, { where: 'f.settle_month = ANY($1::date[])', values: [months] }, periodRules.map((r) => r.id), periodHits));
     }
     const t2 = Date.now();
     total.retired += await retireSuperseded(c, run.importId);

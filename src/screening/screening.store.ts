@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { PoolClient } from 'pg';
 import { BulkColumn, openBulkSink } from '../database/bulk-writer';
 import { RuleHit } from '../rules-engine/engine';
+import { PeriodStats } from '../rules-engine/facts';
 import { CatalogEntry, ClaimDigest, InstitutionEntry, KnowledgeBase, ScreenClaim, ScreenLine, VisitType, computeDigest } from '../rules-engine/model';
-import { dayText, fenText } from '../rules-engine/values';
+import { fenText } from '../rules-engine/values';
 
 /**
  * The SQL side of screening: reading claims into the engine's model (dates as day numbers and
@@ -16,7 +17,7 @@ export type BulkMode = 'copy' | 'unnest';
 const EPOCH = "DATE '1970-01-01'";
 const CLAIM_COLUMNS = `c.id, c.claim_id, c.institution_code, c.physician_code, c.patient_key, c.patient_gender,
   (c.patient_birth_date - ${EPOCH}), c.insurance_type, c.visit_type, (c.admission_date - ${EPOCH}), (c.discharge_date - ${EPOCH}),
-  c.primary_diagnosis, c.secondary_diagnoses, c.discharge_status, c.total_amount::float8, c.fund_paid::float8, c.self_paid::float8,
+  c.primary_diagnosis, array_to_string(c.secondary_diagnoses, ';'), c.discharge_status, c.total_amount::float8, c.fund_paid::float8, c.self_paid::float8,
   (extract(epoch FROM c.settled_at) * 1000)::float8, c.settle_month::text, c.insured_region, c.service_region`;
 const DIGEST_COLUMNS = `d.line_count, d.items_signature, (d.first_service_date - ${EPOCH}), (d.last_service_date - ${EPOCH})`;
 
@@ -36,7 +37,7 @@ function claimOf(r: ArrayRow, digest: ClaimDigest | null, lines: ScreenLine[]): 
     admissionDay: r[9] as number,
     dischargeDay: r[10] as number,
     primaryDiagnosis: r[11] as string | null,
-    secondaryDiagnoses: r[12] as string[],
+    secondaryDiagnoses: r[12] === '' ? [] : (r[12] as string).split(';'),
     dischargeStatus: r[13] as string | null,
     totalAmount: r[14] as number,
     fundPaid: r[15] as number,
@@ -143,11 +144,11 @@ export async function readClaimBatch(client: PoolClient, fromPk: string, toPk: s
   return (res.rows as ArrayRow[]).map((r) => claimOf(r, null, lines.get(r[0] as string) ?? []));
 }
 
-/** Current claims (claim-level data and digests, no lines) matching `where` on `c`, by patient then admission. */
-export async function readClaimsWithDigests(client: PoolClient, where: string, values: unknown[]): Promise<ScreenClaim[]> {
+/** Current claims (claim-level data and digests, no lines) matching `where` on `c`, by patient then admission unless `unordered`. */
+export async function readClaimsWithDigests(client: PoolClient, where: string, values: unknown[], unordered = false): Promise<ScreenClaim[]> {
   const res = await client.query({
     text: `SELECT ${CLAIM_COLUMNS}, ${DIGEST_COLUMNS} FROM claim c LEFT JOIN claim_digest d ON d.claim_pk = c.id
-           WHERE c.is_current AND ${where} ORDER BY c.patient_key, c.admission_date, c.claim_id`,
+           WHERE c.is_current AND ${where} ${unordered ? '' : 'ORDER BY c.patient_key, c.admission_date, c.claim_id'}`,
     values,
     rowMode: 'array',
   });
@@ -165,12 +166,36 @@ async function computeDigests(client: PoolClient, pks: string[]): Promise<Map<st
   return out;
 }
 
+/**
+ * The statistics institution-period rules compare with, per settlement month, computed in SQL over
+ * all current claims of each month (the same definitions as buildPeriodStats).
+ */
+export async function loadPeriodStats(client: PoolClient, months: readonly string[]): Promise<Map<string, PeriodStats>> {
+  const out = new Map<string, PeriodStats>(months.map((m) => [m, { physicianDayPatients: new Map(), stayByDiagnosis: new Map() }]));
+  if (months.length === 0) return out;
+  const doctors = await client.query({
+    text: `SELECT settle_month::text, physician_code, admission_date - ${EPOCH}, count(DISTINCT patient_key)::int
+           FROM claim WHERE is_current AND settle_month = ANY($1::date[]) AND physician_code IS NOT NULL GROUP BY 1, 2, 3`,
+    values: [months],
+    rowMode: 'array',
+  });
+  for (const r of doctors.rows as ArrayRow[]) out.get(r[0] as string)?.physicianDayPatients.set(`${r[1]}|${r[2]}`, r[3] as number);
+  const stays = await client.query({
+    text: `SELECT settle_month::text, left(primary_diagnosis, 3), percentile_cont(0.5) WITHIN GROUP (ORDER BY discharge_date - admission_date), count(*)::int
+           FROM claim WHERE is_current AND settle_month = ANY($1::date[]) AND visit_type = 'inpatient' AND primary_diagnosis IS NOT NULL GROUP BY 1, 2`,
+    values: [months],
+    rowMode: 'array',
+  });
+  for (const r of stays.rows as ArrayRow[]) out.get(r[0] as string)?.stayByDiagnosis.set(r[1] as string, { median: r[2] as number, count: r[3] as number });
+  return out;
+}
+
 const DIGEST_BULK: BulkColumn[] = [
   { name: 'claim_pk', type: 'bigint' },
   { name: 'line_count', type: 'integer' },
-  { name: 'items_signature', type: 'char' },
-  { name: 'first_service_date', type: 'date' },
-  { name: 'last_service_date', type: 'date' },
+  { name: 'items_signature', type: 'text' },
+  { name: 'first_day', type: 'integer' },
+  { name: 'last_day', type: 'integer' },
 ];
 
 export const signatureHash = (text: string): string => createHash('md5').update(text).digest('hex');
@@ -178,17 +203,20 @@ export const signatureHash = (text: string): string => createHash('md5').update(
 /** Stores the digests of screened claims (a claim version's digest never changes: first write wins). */
 export async function writeDigests(client: PoolClient, mode: BulkMode, claims: readonly ScreenClaim[]): Promise<void> {
   if (claims.length === 0) return;
-  await client.query('CREATE TEMP TABLE IF NOT EXISTS tmp_claim_digest (LIKE claim_digest)');
+  await client.query('CREATE TEMP TABLE IF NOT EXISTS tmp_claim_digest (claim_pk bigint, line_count integer, items_signature text, first_day integer, last_day integer)');
   await client.query('TRUNCATE tmp_claim_digest');
   const sink = openBulkSink(client, 'tmp_claim_digest', DIGEST_BULK, mode);
   for (const c of claims) {
     const d = c.digest;
     const sig = signatureHash(d.itemsSignature);
     d.itemsSignature = sig;
-    await sink.write([c.pk, d.lineCount, sig, d.firstServiceDay === null ? null : dayText(d.firstServiceDay), d.lastServiceDay === null ? null : dayText(d.lastServiceDay)]);
+    await sink.write([c.pk, d.lineCount, sig, d.firstServiceDay, d.lastServiceDay]);
   }
   await sink.end();
-  await client.query('INSERT INTO claim_digest SELECT * FROM tmp_claim_digest ON CONFLICT (claim_pk) DO NOTHING');
+  await client.query(
+    `INSERT INTO claim_digest (claim_pk, line_count, items_signature, first_service_date, last_service_date)
+     SELECT claim_pk, line_count, items_signature, ${EPOCH} + first_day, ${EPOCH} + last_day FROM tmp_claim_digest ON CONFLICT (claim_pk) DO NOTHING`,
+  );
 }
 
 const FINDING_BULK: BulkColumn[] = [

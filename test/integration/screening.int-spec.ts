@@ -12,6 +12,11 @@ import { generateDemoData } from '../../src/demo/generator';
 import { FINDING_CATEGORIES } from '../../src/imports/interchange';
 import { ImportsService } from '../../src/imports/imports.service';
 import { ScreeningService } from '../../src/screening/screening.service';
+import { oracleImport } from '../../src/demo/oracle';
+import { screenAll } from '../../src/rules-engine/engine';
+import { modelFromRows } from '../../src/rules-engine/from-rows';
+import { RuleLibraryService } from '../../src/rules-engine/rules-engine.module';
+import { fenText } from '../../src/rules-engine/values';
 import { createTestHttp, readCsv } from '../support/app';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
@@ -77,6 +82,25 @@ describe('screening (PostgreSQL + Redis)', () => {
     expect(got).toEqual(want);
     // The other rules of the library report in their own categories.
     expect(exported.some((f) => !CONTRACT.has(f.category!))).toBe(true);
+
+    // Every rule, through batches, SQL statistics and incremental runs, finds what the engine finds
+    // in memory over the same stored claims (the reference: screenAll over the files, corrections applied).
+    const rows = (sub: string, f: string) => readCsv(join(dataDir, sub, f));
+    const stored = oracleImport([
+      { claims: rows('claims', 'claims.csv'), items: rows('claims', 'claim_items.csv') },
+      { claims: rows('claims-batch2', 'claims.csv'), items: rows('claims-batch2', 'claim_items.csv') },
+    ]);
+    const { claims, kb } = modelFromRows({
+      claims: stored.claims,
+      items: stored.items,
+      catalog: rows('reference', 'catalog_items.csv'),
+      institutions: rows('reference', 'institutions.csv'),
+      persons: rows('reference', 'persons.csv'),
+    });
+    const reference = screenAll(claims, kb, app.get(RuleLibraryService).library.rules)
+      .map((h) => `${h.claim.claimId}|${h.itemSeq ?? ''}|${h.rule.id}|${fenText(h.amountFen)}`)
+      .sort();
+    expect(exported.map((f) => `${f.claim_id}|${f.item_seq}|${f.rule_id}|${f.amount_at_risk}`).sort()).toEqual(reference);
   });
 
   it('explains every finding: rule version and hash, the facts it read, a reason in Chinese', async () => {
