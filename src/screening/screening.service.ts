@@ -268,8 +268,12 @@ export class ScreeningService {
     let patientsCovered: 'all' | 'listed' | 'none' = 'none';
     if (historyRules.length > 0) {
       const chunks: { where: string; values: unknown[] }[] = [];
-      if (touched) {
-        const { rows } = await c.query<{ k: string }>(`SELECT DISTINCT patient_key AS k FROM claim WHERE claim_id IN (${touched})`, touchedArgs);
+      const { rows } = touched
+        ? await c.query<{ k: string }>(`SELECT DISTINCT patient_key AS k FROM claim WHERE claim_id IN (${touched})`, touchedArgs)
+        : { rows: [] };
+      // An import that touches most patients is read like a full run: by key ranges, not key lists.
+      const everyone = touched && rows.length > 20_000 ? (await c.query<{ n: number }>('SELECT count(DISTINCT patient_key)::int AS n FROM claim WHERE is_current')).rows[0]!.n : Infinity;
+      if (touched && rows.length < everyone / 2) {
         await c.query('CREATE TEMP TABLE IF NOT EXISTS tmp_touched_patient (k char(32) PRIMARY KEY)');
         await c.query('TRUNCATE tmp_touched_patient');
         for (let i = 0; i < rows.length; i += PATIENT_CHUNK) {
@@ -290,16 +294,24 @@ export class ScreeningService {
         );
         patientsCovered = 'all';
       }
+      const ms = { read: 0, evaluate: 0, write: 0 };
       for (const chunk of chunks) {
+        let t = Date.now();
         const claims = await readClaimsWithDigests(c, chunk.where.replace(/patient_key/g, 'c.patient_key'), chunk.values);
         const patients = byPatient(claims);
-        const chunkKb = touched ? await loadKnowledgeBase(c, [...patients.keys()]).then((k) => ({ ...kb, deaths: k.deaths })) : kb;
+        const chunkKb = patientsCovered === 'listed' ? { ...kb, deaths: (await loadKnowledgeBase(c, [...patients.keys()])).deaths } : kb;
+        ms.read += Date.now() - t;
+        t = Date.now();
         const found: RuleHit[] = [];
         for (const cs of patients.values()) screenPatient(cs, chunkKb, historyRules, (h) => found.push(h));
         countByCategory(found, hits);
-        add(await reconcileFindings(c, this.bulkMode, run.id, { where: chunk.where.replace(/patient_key/g, 'f.patient_key'), values: chunk.values }, historyRules.map((r) => r.id), found));
         if (periodRules.length) screenMonths(claims);
+        ms.evaluate += Date.now() - t;
+        t = Date.now();
+        add(await reconcileFindings(c, this.bulkMode, run.id, { where: chunk.where.replace(/patient_key/g, 'f.patient_key'), values: chunk.values }, historyRules.map((r) => r.id), found));
+        ms.write += Date.now() - t;
       }
+      this.logger.debug(`run ${run.id}: patient pass over ${chunks.length} chunk(s): read ${ms.read} ms, evaluate ${ms.evaluate} ms, write ${ms.write} ms`);
     }
     const t1 = Date.now();
 
