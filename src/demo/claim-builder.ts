@@ -1,6 +1,6 @@
 import { formatFen, formatHalfQty, lineAmountFen, roundHalfUpDiv } from './amounts';
 import { FINDING_CATEGORIES, FindingCategory } from '../imports/interchange';
-import { civilFromDays, completedYears, formatDay, formatYmd, type Ymd } from './calendar';
+import { civilFromDays, completedYears, formatDay, formatYmd, type Ymd } from '../common/calendar';
 import { csvLine } from './csv-writer';
 import type { Rng } from './random';
 import {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatFen, formatHalfQty, lineAmountFen, roundHalfUpDiv } from './amounts';
-import { civilFromDays, daysFromCivil, daysInMonth, formatDay, weekday } from './calendar';
+import { civilFromDays, daysFromCivil, daysInMonth, formatDay, weekday } from '../common/calendar';
 import {
   CATEGORIES,
   CLAIM_COLUMNS,

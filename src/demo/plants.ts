@@ -1,4 +1,4 @@
-import { civilFromDays, completedYears, daysFromCivil, type Ymd } from './calendar';
+import { civilFromDays, completedYears, daysFromCivil, type Ymd } from '../common/calendar';
 import {
   cloneClaim,
   finalize,

@@ -173,6 +173,15 @@ const groupDay = (ctx: FactContext) => {
   return g ? agg(ctx).groupDay.get(`${g}|${line(ctx).serviceDay}`)! : null;
 };
 
+/** The patient's claims matching `keep` admitted within the rule's window_days ending on this claim's admission (this one included). */
+function countInWindow(x: FactContext, keep: (o: ScreenClaim) => boolean): number {
+  const w = Number(x.params.window_days);
+  const day = x.claim.admissionDay;
+  let n = 0;
+  for (const o of (x.patient as PatientHistory).claims) if (o.admissionDay <= day && o.admissionDay > day - w && keep(o)) n++;
+  return n;
+}
+
 function deathDayFor(ctx: FactContext): number | null {
   const p = ctx.patient as PatientHistory;
   let death = p.registryDeathDay;
@@ -254,15 +263,7 @@ const DEFS: FactDef[] = [
     zh: '窗口期内同一机构门诊次数',
     en: 'outpatient visits to this institution within the window (this one included)',
     params: ['window_days'],
-    get: (x) => {
-      const w = Number(x.params.window_days);
-      const c = x.claim;
-      let n = 0;
-      for (const o of (x.patient as PatientHistory).claims) {
-        if (o.visitType === 'outpatient' && o.institutionCode === c.institutionCode && o.admissionDay <= c.admissionDay && o.admissionDay > c.admissionDay - w) n++;
-      }
-      return n;
-    },
+    get: (x) => countInWindow(x, (o) => o.visitType === 'outpatient' && o.institutionCode === x.claim.institutionCode),
   },
 
   {
@@ -314,15 +315,7 @@ const DEFS: FactDef[] = [
     zh: '窗口期内住院次数（所有机构）',
     en: 'inpatient admissions of the patient at any institution within the window (this one included)',
     params: ['window_days'],
-    get: (x) => {
-      const w = Number(x.params.window_days);
-      const c = x.claim;
-      let n = 0;
-      for (const o of (x.patient as PatientHistory).claims) {
-        if (o.visitType === 'inpatient' && o.admissionDay <= c.admissionDay && o.admissionDay > c.admissionDay - w) n++;
-      }
-      return n;
-    },
+    get: (x) => countInWindow(x, (o) => o.visitType === 'inpatient'),
   },
   {
     name: 'history.pharmacy_purchases',
@@ -331,15 +324,7 @@ const DEFS: FactDef[] = [
     zh: '窗口期内药店购药次数（所有药店）',
     en: 'pharmacy purchases of the patient at any pharmacy within the window (this one included)',
     params: ['window_days'],
-    get: (x) => {
-      const w = Number(x.params.window_days);
-      const c = x.claim;
-      let n = 0;
-      for (const o of (x.patient as PatientHistory).claims) {
-        if (o.visitType === 'pharmacy' && o.admissionDay <= c.admissionDay && o.admissionDay > c.admissionDay - w) n++;
-      }
-      return n;
-    },
+    get: (x) => countInWindow(x, (o) => o.visitType === 'pharmacy'),
   },
 ];
 

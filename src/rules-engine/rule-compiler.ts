@@ -398,7 +398,9 @@ const truthy = (v: AmountValue): boolean => (typeof v === 'boolean' ? v : v !== 
 const neg = (v: AmountValue): AmountValue => (v === null || typeof v === 'boolean' ? null : { n: -v.n, d: v.d });
 
 function suggest(name: string, known: string[]): string {
-  const close = known.filter((k) => distance(k, name) <= 3).slice(0, 3);
+  const scored = known.map((k) => ({ k, d: distance(k, name) })).filter((x) => x.d <= 3);
+  const best = Math.min(...scored.map((x) => x.d));
+  const close = scored.filter((x) => x.d === best).slice(0, 3).map((x) => x.k);
   return close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)` : '';
 }
 

@@ -5,6 +5,8 @@
  * and rounded half up to the fen — a binary float never decides an amount.
  */
 
+import { civilFromDays, completedYears as ageOn } from '../common/calendar';
+
 const DAY_MS = 86_400_000;
 
 /** 'YYYY-MM-DD' → day number; null when not a real date. */
@@ -24,24 +26,9 @@ export function dayText(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Civil date of a day number (Howard Hinnant's days_from_civil inverse): integer maths, no Date objects. */
-function civil(day: number): [number, number, number] {
-  const z = day + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-
 /** Completed years on `day` for someone born on `birthDay`: the birthday itself counts. */
 export function completedYears(birthDay: number, day: number): number {
-  const [by, bm, bd] = civil(birthDay);
-  const [y, m, d] = civil(day);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  return ageOn(civilFromDays(birthDay), civilFromDays(day));
 }
 
 /** Quantities are summed as integers of 10⁻⁶, so 0.1 + 0.2 is 0.3 (the contract allows decimals). */

@@ -29,7 +29,8 @@ describe('loading the rule library', () => {
       loadRuleLibrary(root);
     } catch (err) {
       expect(err).toBeInstanceOf(RuleLibraryError);
-      return (err as RuleLibraryError).problems;
+      // Paths are shown from the folder above the library (rules/screening/… for the shipped one).
+      return (err as RuleLibraryError).problems.map((p) => p.replace(/^fg-rules-[^/]+\//, ''));
     }
     throw new Error('the library loaded');
   };

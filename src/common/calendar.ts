@@ -1,6 +1,7 @@
 /**
  * Civil-date arithmetic on day numbers (days since 1970-01-01), without Date objects: the generator
- * formats a few million dates and must not depend on the host time zone.
+ * formats a few million dates, the rule engine computes ages on every line; neither may depend on
+ * the host time zone.
  * Algorithms after Howard Hinnant, "chrono-compatible low-level date algorithms".
  */
 
