@@ -224,4 +224,29 @@ describe('screening (PostgreSQL + Redis)', () => {
     const windowed = JSON.parse((await cli('rules', 'backtest', draft, '--json', '--from', '2099-01-01')).stdout);
     expect(windowed.hits).toBe(0);
   });
+
+  it('fundguard rules test runs every example; a broken rule file stops the CLI and the service, naming file and line', async () => {
+    const { stdout } = await cli('rules', 'test');
+    expect(stdout).toMatch(/(\d+) of \1 examples pass in \d+ rules/);
+    const listed = (await cli('rules', 'list')).stdout;
+    expect(listed).toMatch(/split-admission\s+v1\s+SPLIT_ADMISSION\s+history/);
+
+    const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
+    const broken = join(dataDir, 'broken-rules');
+    cpSync(join(__dirname, '..', '..', 'rules'), broken, { recursive: true });
+    const file = join(broken, 'screening', 'gender-limit.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('fact: patient.gender', 'fact: patient.sex'));
+    const fail = await cli('rules', 'list').then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(fail).toBeNull(); // the default library is untouched
+    const bad = await promisify(execFile)('node', [CLI, 'screen'], { env: { ...process.env, ...env, RULES_DIR: broken } }).then(
+      () => null,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
+    expect(bad).not.toBeNull();
+    expect(bad!.code).not.toBe(0);
+    expect(bad!.stderr + bad!.stdout).toMatch(/broken-rules\/screening\/gender-limit\.yaml:\d+: unknown fact "patient\.sex"/);
+  });
 });
