@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Logger, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { AppConfig, redisOptions } from '../src/config/config';
-import { queueProcessor } from './import.processor';
+import { queueProcessor } from './queue.processor';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { QueueName } from './job.types';

@@ -76,10 +76,15 @@ export class ScreeningService {
         [importId, this.library.hash],
       );
       // A failed run is planned afresh (its finished batches are kept: batches are idempotent).
-      await c.query(`UPDATE screening_run SET status = 'planned', error = NULL, updated_at = now() WHERE import_id = $1 AND status = 'failed'`, [importId]);
-      return (await c.query<{ id: string; status: string }>('SELECT id, status FROM screening_run WHERE import_id = $1', [importId])).rows[0]!;
+      const reset = await c.query(`UPDATE screening_run SET status = 'planned', error = NULL, updated_at = now() WHERE import_id = $1 AND status = 'failed'`, [importId]);
+      const row = (await c.query<{ id: string; status: string; plans: number }>('SELECT id, status, plans FROM screening_run WHERE import_id = $1', [importId])).rows[0]!;
+      return { ...row, retry: (reset.rowCount ?? 0) > 0 };
     });
-    if (run.status === 'planned') await this.jobs.enqueue('screen.plan', { runId: run.id }, `screen-plan-${run.id}-${await this.planCount(run.id)}`);
+    // A duplicate request joins the same plan job; a retry of a failed run needs a new job id (BullMQ
+    // keeps failed jobs, and an id it has seen is not added again). Two plan jobs are harmless: only
+    // one moves the run out of 'planned'.
+    const jobId = `screen-plan-${run.id}-${run.plans}${run.retry ? `-retry-${Date.now()}` : ''}`;
+    if (run.status === 'planned') await this.jobs.enqueue('screen.plan', { runId: run.id }, jobId);
     return this.getRun(run.id);
   }
 
@@ -99,10 +104,6 @@ export class ScreeningService {
        ORDER BY i.created_at`,
     ).then((rows: { id: string }[]) => ({ rows }));
     return rows.map((r) => r.id);
-  }
-
-  private async planCount(runId: string): Promise<number> {
-    return ((await this.ds.query('SELECT plans FROM screening_run WHERE id = $1', [runId]))[0] as { plans: number }).plans;
   }
 
   async getRun(id: string): Promise<ScreeningRun> {
