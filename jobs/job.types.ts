@@ -15,11 +15,13 @@ export interface JobPayloads {
   'screen.batch': { runId: string; fromPk: string; toPk: string };
   /** History and institution-period rules over the patients and months the run touched; closes the run. */
   'screen.finish': { runId: string };
+  /** Risk scores of these periods (YYYY-MM), recomputed from the claims and findings. */
+  'score.periods': { periods: string[] };
 }
 
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish'];
+export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish', 'score.periods'];
 
 /** The queue each job runs on: one processor per queue. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -28,6 +30,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'screen.plan': QueueName.Screening,
   'screen.batch': QueueName.Screening,
   'screen.finish': QueueName.Screening,
+  'score.periods': QueueName.Screening,
 };
 
 export interface JobOf<N extends JobName> {

@@ -7,6 +7,7 @@ import { ImportsModule } from './imports/imports.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { RulesEngineModule } from './rules-engine/rules-engine.module';
 import { ScreeningModule } from './screening/screening.module';
+import { ScoringModule } from './scoring/scoring.module';
 
 /** api: HTTP only; worker: queue workers only; cli: workers, no HTTP; all: both (demo). */
 export type ProcessRole = 'api' | 'worker' | 'cli' | 'all';
@@ -26,6 +27,7 @@ export class AppModule {
         JobsModule.forRoot(config, { runWorkers: role !== 'api' }),
         RulesEngineModule,
         ScreeningModule,
+        ScoringModule,
         ImportsModule,
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],

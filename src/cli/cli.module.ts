@@ -4,6 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
 import { ExportCommand, ExportRejectionsCommand } from './export.command';
+import { ExportRiskCommand, ScoreCommand } from './scoring.command';
 import { ExportFindingsCommand, RulesBacktestCommand, RulesCommand, RulesListCommand, RulesTestCommand, ScreenCommand } from './screening.command';
 import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand, ImportStatusCommand } from './import.command';
 
@@ -18,6 +19,7 @@ export class CliModule {
         DbCommand, DbMigrateCommand,
         ImportCommand, ImportClaimsCommand, ImportReferenceCommand, ImportStatusCommand,
         ExportCommand, ExportRejectionsCommand, ExportFindingsCommand,
+        ScoreCommand, ExportRiskCommand,
         ScreenCommand, RulesCommand, RulesListCommand, RulesTestCommand, RulesBacktestCommand,
         DemoCommand, DemoGenerateCommand, DemoRunCommand,
       ],

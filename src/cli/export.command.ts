@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { formatReason, ImportsService } from '../imports/imports.service';
 import { withApp } from './cli-support';
 import { ExportFindingsCommand } from './screening.command';
+import { ExportRiskCommand } from './scoring.command';
 
 @SubCommand({ name: 'rejections', description: 'write rejected claims and orphan lines as CSV: claim_id,file,line,reason' })
 export class ExportRejectionsCommand extends CommandRunner {
@@ -44,7 +45,7 @@ export class ExportRejectionsCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'export', description: 'export data as CSV', subCommands: [ExportRejectionsCommand, ExportFindingsCommand] })
+@Command({ name: 'export', description: 'export data as CSV', subCommands: [ExportRejectionsCommand, ExportFindingsCommand, ExportRiskCommand] })
 export class ExportCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();

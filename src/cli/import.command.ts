@@ -16,7 +16,10 @@ export async function awaitScreening(app: INestApplicationContext, importId: str
   if (!run) return true; // nothing accepted or corrected: nothing to screen
   const done = await screening.waitForRun(run.id);
   process.stdout.write(`${describeScreeningRun(done)}\n`);
-  return done.status === 'completed';
+  if (done.status !== 'completed') return false;
+  // The run queued the risk scoring of the months it touched: wait for it too (the same job).
+  await (await screening.requestScoring(done))?.finished();
+  return true;
 }
 
 /** Starts an import job and runs it to completion in this process; prints the counts. */

@@ -57,6 +57,7 @@ export class ScreenCommand extends CommandRunner {
         const done = await screening.waitForRun(r.id);
         process.stdout.write(`${describeScreeningRun(done)}\n`);
         allOk &&= done.status === 'completed';
+        if (done.status === 'completed') await (await screening.requestScoring(done))?.finished();
       }
       await printFindingCounts(app.get(FindingsService));
       return allOk;

@@ -353,7 +353,24 @@ export class ScreeningService {
       JSON.stringify(counts),
     ]);
     this.logger.log(`run ${run.id} completed: ${counts.claims} claims; history ${t1 - t0} ms, period ${t2 - t1} ms`);
+    // Risk scores read the findings: the months this run touched are scored again.
+    await this.requestScoring(run);
     return counts;
+  }
+
+  /** Enqueues the scoring of the months a run touched (one job per run); its handle, or null when there is nothing to score. */
+  async requestScoring(run: ScreeningRun) {
+    const periods = (
+      (await this.ds.query(
+        run.importId
+          ? `SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE claim_id IN (SELECT claim_id FROM claim WHERE import_id = $1)`
+          : `SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE is_current`,
+        run.importId ? [run.importId] : [],
+      )) as { p: string }[]
+    )
+      .map((r) => r.p)
+      .sort();
+    return periods.length ? this.jobs.enqueue('score.periods', { periods }, `score-${run.id}`) : null;
   }
 
   /** Marks a run failed when a job finally gives up (so `screen` shows it and can re-plan it). */

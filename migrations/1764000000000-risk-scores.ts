@@ -1,0 +1,16 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Risk scores of institutions and physicians per period, with features, peer comparison and drivers. */
+export class RiskScores1764000000000 implements MigrationInterface {
+  name = 'RiskScores1764000000000';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE TABLE "risk_score" ("entity_type" character varying(16) NOT NULL, "entity_code" character varying(64) NOT NULL, "period" character(7) NOT NULL, "peer_group" character varying(128) NOT NULL, "peer_size" integer NOT NULL, "score" numeric(6,2) NOT NULL, "rank" integer NOT NULL, "unsupervised" double precision NOT NULL, "supervised" double precision, "model_version" integer, "features" jsonb NOT NULL, "z_scores" jsonb NOT NULL, "percentiles" jsonb NOT NULL, "peer_medians" jsonb NOT NULL, "drivers" jsonb NOT NULL, "computed_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "pk_risk_score" PRIMARY KEY ("entity_type", "entity_code", "period"))`);
+    await queryRunner.query(`CREATE INDEX "idx_risk_score_period_rank" ON "risk_score" ("entity_type", "period", "rank") `);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "idx_risk_score_period_rank"`);
+    await queryRunner.query(`DROP TABLE "risk_score"`);
+  }
+}
