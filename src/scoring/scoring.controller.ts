@@ -31,6 +31,12 @@ export class ScoringController {
     return this.scoring.list({ entityType: entity, period: checkPeriod(query.period), ...parsePaging(query) });
   }
 
+  @Get('risk/models')
+  @ApiOperation({ summary: 'Versions of the supervised risk model: reviewed rows, cross-validated ROC-AUC and PR-AUC, feature importance' })
+  async models() {
+    return { models: await this.scoring.models() };
+  }
+
   @Get('institutions/:code/risk')
   @ApiOperation({ summary: "An institution's risk score in every period, with explanations (e.g. 次均住院费用为同级同类机构中位数的 2.1 倍)" })
   async institution(@Param('code') code: string) {

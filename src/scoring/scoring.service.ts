@@ -6,6 +6,7 @@ import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { EntityType, featuresFor } from './features';
 import { institutionFeatures, monthsWithClaims, physicianFeatures } from './feature-store';
 import { EntityFeatures, PeerScore, rankScores, scoreAgainstPeers } from './peers';
+import { blend, fitSupervised } from './supervised';
 
 export interface ScoredRow extends PeerScore {
   entityType: EntityType;
@@ -77,6 +78,7 @@ export class ScoringService {
         );
       }
       await this.store(c, months.map((m) => m.slice(0, 7)), rows);
+      await this.applySupervised(c, 'institution', [...new Set(rows.map((r) => r.period))]);
       const scored = [...new Set(rows.map((r) => r.period))].sort();
       this.logger.log(`scored ${scored.length} period(s): ${inst.length} institution-periods, ${docs.length} physician-periods in ${Date.now() - t0} ms`);
       return { periods: scored, institutions: inst.length, physicians: docs.length };
@@ -121,6 +123,62 @@ export class ScoringService {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Trains a model version on every reviewed institution-period (confirmed findings → 1; reviewed,
+   * all dismissed → 0) when enough exist, stores it with its cross-validated metrics, and blends its
+   * probabilities into the scores of the periods just scored (then re-ranks them).
+   */
+  private async applySupervised(c: PoolClient, entityType: EntityType, periods: string[]): Promise<void> {
+    const keys = featuresFor(entityType).filter((f) => f.direction === 1).map((f) => f.key);
+    const code = entityType === 'institution' ? 'institution_code' : 'physician_code';
+    const labelled = (
+      await c.query<{ z: Record<string, number | null>; y: number }>(
+        `SELECT r.z_scores AS z, CASE WHEN l.confirmed THEN 1 ELSE 0 END AS y
+         FROM risk_score r JOIN (
+           SELECT ${code} AS code, to_char(settle_month, 'YYYY-MM') AS period, bool_or(status = 'confirmed') AS confirmed
+           FROM finding WHERE status IN ('confirmed', 'dismissed') AND ${code} IS NOT NULL GROUP BY 1, 2) l
+         ON l.code = r.entity_code AND l.period = r.period
+         WHERE r.entity_type = $1 ORDER BY r.period, r.entity_code`,
+        [entityType],
+      )
+    ).rows;
+    const row = (z: Record<string, number | null>) => keys.map((k) => z[k] ?? 0);
+    const fit = fitSupervised(labelled.map((l) => row(l.z)), labelled.map((l) => l.y));
+    if (!fit) return;
+    const importance = Object.fromEntries(keys.map((k, i) => [k, fit.forest.importance[i] ?? 0]));
+    const { rows: saved } = await c.query<{ version: number }>(
+      `INSERT INTO risk_model (entity_type, trained_at, seed, rows, positives, features, options, metrics, importance, model)
+       VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING version`,
+      [entityType, fit.forest.options.seed, labelled.length, labelled.filter((l) => l.y === 1).length, JSON.stringify(keys), JSON.stringify(fit.forest.options), JSON.stringify(fit.metrics), JSON.stringify(importance), JSON.stringify(fit.forest.toJSON())],
+    );
+    const version = saved[0]!.version;
+    const current = (
+      await c.query<{ code: string; period: string; z: Record<string, number | null>; unsupervised: number }>(
+        `SELECT entity_code AS code, period, z_scores AS z, unsupervised FROM risk_score WHERE entity_type = $1 AND period = ANY($2::text[])`,
+        [entityType, periods],
+      )
+    ).rows;
+    const p = fit.forest.predict(current.map((r) => row(r.z)));
+    const blended = current.map((r, i) => ({ ...r, probability: p[i]!, score: blend(Math.round((10000 * r.unsupervised) / (r.unsupervised + 1)) / 100, p[i]!) }));
+    for (const period of periods) {
+      const ranked = rankScores(blended.filter((b) => b.period === period));
+      await c.query(
+        `UPDATE risk_score r SET supervised = u.p, score = u.s, rank = u.rank, model_version = $3
+         FROM unnest($1::text[], $2::float8[], $4::numeric[], $5::int[]) AS u(code, p, s, rank)
+         WHERE r.entity_type = $6 AND r.period = $7 AND r.entity_code = u.code`,
+        [ranked.map((b) => b.code), ranked.map((b) => b.probability), version, ranked.map((b) => b.score), ranked.map((b) => b.rank), entityType, period],
+      );
+    }
+    this.logger.log(`risk model v${version} (${entityType}): ${labelled.length} reviewed, cross-validated ROC-AUC ${fit.metrics.rocAuc.mean.toFixed(3)}`);
+  }
+
+  /** The latest model versions with their cross-validated metrics. */
+  async models(): Promise<unknown[]> {
+    return this.ds.query(
+      `SELECT version, entity_type AS "entityType", trained_at AS "trainedAt", seed, rows, positives, features, options, metrics, importance FROM risk_model ORDER BY version DESC LIMIT 20`,
+    );
   }
 
   /** Scores of one entity type for a period (riskiest first), paged. */

@@ -94,4 +94,30 @@ describe('risk scoring (PostgreSQL + Redis)', () => {
     const docs = (await http.get('/api/risk').query({ entity: 'physician', period: '2025-02' }).expect(200)).body;
     expect(docs.items[0].peerGroup).toBeDefined();
   });
+
+  it('trains a supervised model on reviewed outcomes once enough exist, blends it, and reproduces it', async () => {
+    // Review outcomes as case review records them: the institution-months with the most findings
+    // confirmed, others with findings dismissed.
+    const periods: { code: string; period: string }[] = await ds.query(
+      `SELECT institution_code AS code, settle_month::text AS period FROM finding GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2 LIMIT 40`,
+    );
+    expect(periods.length).toBe(40);
+    for (const [i, p] of periods.entries()) {
+      await ds.query(`UPDATE finding SET status = $3 WHERE institution_code = $1 AND settle_month = $2`, [p.code, p.period, i < 20 ? 'confirmed' : 'dismissed']);
+    }
+    await app.get(ScoringService).score();
+    const models = (await http.get('/api/risk/models').expect(200)).body.models;
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ version: 1, entityType: 'institution', rows: 40, positives: 20, seed: 42 });
+    expect(models[0].metrics.rocAuc.folds).toHaveLength(5);
+    expect(models[0].metrics.rocAuc.mean).toBeGreaterThan(0.5);
+    const scored = await ds.query(`SELECT entity_code, period, score, rank, supervised, model_version FROM risk_score WHERE entity_type = 'institution' ORDER BY 2, 4`);
+    expect(scored.every((r: { model_version: number; supervised: number }) => r.model_version === 1 && r.supervised >= 0 && r.supervised <= 1)).toBe(true);
+
+    await app.get(ScoringService).score();
+    const again = (await http.get('/api/risk/models').expect(200)).body.models;
+    expect(again[0].version).toBe(2);
+    expect(again[0].metrics).toEqual(models[0].metrics);
+    expect((await ds.query(`SELECT entity_code, period, score, rank, supervised, model_version FROM risk_score WHERE entity_type = 'institution' ORDER BY 2, 4`)).map((r: { model_version: number }) => ({ ...r, model_version: 1 }))).toEqual(scored);
+  });
 });
