@@ -87,6 +87,7 @@ export class DemoRunCommand extends CommandRunner {
         `  rejections           ${url}/api/rejections`,
         `  findings             ${url}/api/findings`,
         `  rule library         ${url}/api/rules`,
+        `  risk scores          ${url}/api/risk`,
         `  demo files + labels  ${dir}`,
         o.exit ? '' : 'Press Ctrl-C to stop.',
         '',

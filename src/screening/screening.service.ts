@@ -211,7 +211,7 @@ export class ScreeningService {
       throw new Error(`run ${runId}: ${(pending[0] as { n: number }).n} of ${run.batchesTotal} batches done; finishing later`);
     }
     try {
-      return await this.withClient(async (c) => {
+      const counts = await this.withClient(async (c) => {
         await c.query('SELECT pg_advisory_lock($1)', [FINISH_LOCK]);
         try {
           return await this.finishLocked(c, run);
@@ -219,6 +219,10 @@ export class ScreeningService {
           await c.query('SELECT pg_advisory_unlock($1)', [FINISH_LOCK]);
         }
       });
+      // Risk scores read the findings: the months this run touched are scored again. (After the
+      // client is released: in embedded mode the pool holds one connection.)
+      await this.requestScoring(run);
+      return counts;
     } catch (err) {
       await this.ds.query(`UPDATE screening_run SET error = $2, updated_at = now() WHERE id = $1`, [runId, (err as Error).message]);
       throw err;
@@ -353,8 +357,7 @@ export class ScreeningService {
       JSON.stringify(counts),
     ]);
     this.logger.log(`run ${run.id} completed: ${counts.claims} claims; history ${t1 - t0} ms, period ${t2 - t1} ms`);
-    // Risk scores read the findings: the months this run touched are scored again.
-    await this.requestScoring(run);
+
     return counts;
   }
 
