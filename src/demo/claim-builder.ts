@@ -134,6 +134,21 @@ export interface Label {
   amountFen: number;
 }
 
+/** A follow-up visit or readmission planned at an earlier claim (induced at abusive institutions). */
+export interface Revisit {
+  patient: Patient;
+  inst: Institution;
+  visit: VisitType;
+  day: number;
+  /** undefined: draw a diagnosis that avoids `avoid3` */
+  dx?: string;
+  /** 3-character diagnosis categories the readmission must not have (a split admission otherwise). */
+  avoid3: string[];
+}
+
+/** Most lines a generated claim has (plants leave room for theirs below this). */
+export const MAX_LINES = 14;
+
 // ---------------------------------------------------------------------------------------------
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -165,10 +180,13 @@ export class World {
   private readonly dxItems = new Map<string, CatalogItem[]>();
   private readonly generalByKind: Record<'op' | 'ph' | 'ip', Record<'drug' | 'service' | 'consumable', CatalogItem[]>>;
   private readonly itemsByName = new Map<string, CatalogItem>();
+  private readonly severeDx = new Set(DIAGNOSES.filter((d) => d.severe).map((d) => d.code));
   readonly opInsts: Institution[];
   readonly phInsts: Institution[];
   readonly ipInsts: Institution[];
   private readonly instByRegion = new Map<string, Institution[]>();
+  /** Planned revisits by day. */
+  private readonly revisits = new Map<number, Revisit[]>();
 
   constructor(
     readonly rng: Rng,
@@ -289,18 +307,37 @@ export class World {
 
   // --- institutions -----------------------------------------------------------------------------
 
-  pickInstitution(visit: VisitType, patient: Patient, prefer: Institution[] = []): Institution {
+  /**
+   * Where a visit goes: mostly near home, in proportion to the institutions' sizes. For a planted
+   * violation (`plant`) the sizes are multiplied by `plantBoost`: institutions with the abusive
+   * behaviour "violations" receive several times their share of the plants.
+   */
+  pickInstitution(visit: VisitType, patient: Patient, plant = false): Institution {
     const rng = this.rng;
     const fits = (i: Institution): boolean => (visit === 'pharmacy' ? i.kind === 'pharmacy' : visit === 'inpatient' ? i.hasBeds : i.kind !== 'pharmacy');
-    const preferred = prefer.filter(fits);
-    if (preferred.length > 0 && rng.chance(0.55)) return rng.pick(preferred);
     const all = visit === 'pharmacy' ? this.phInsts : visit === 'inpatient' ? this.ipInsts : this.opInsts;
     const local = (this.instByRegion.get(patient.region) ?? []).filter(fits);
     const list = local.length > 0 && rng.chance(0.75) ? local : all;
     return rng.weighted(
       list,
-      list.map((i) => i.weight),
+      list.map((i) => (plant ? i.weight * i.plantBoost : i.weight)),
     );
+  }
+
+  // --- revisits ---------------------------------------------------------------------------------
+
+  planRevisit(r: Revisit): void {
+    if (r.day > this.period.end) return;
+    const arr = this.revisits.get(r.day);
+    if (arr) arr.push(r);
+    else this.revisits.set(r.day, [r]);
+  }
+
+  /** The next revisit planned for `day` (earlier days' leftovers are dropped). */
+  takeRevisit(day: number): Revisit | null {
+    for (const d of this.revisits.keys()) if (d < day) this.revisits.delete(d);
+    const arr = this.revisits.get(day);
+    return arr && arr.length > 0 ? (arr.shift() as Revisit) : null;
   }
 
   pickPhysician(inst: Institution, patient: Patient, dx: string, day: number): string {
@@ -318,7 +355,12 @@ export class World {
 
   // --- diagnoses --------------------------------------------------------------------------------
 
-  pickDiagnosis(patient: Patient, visit: VisitType, day: number, exclude3: string[] = []): string {
+  /**
+   * A diagnosis fitting the patient and setting. With `inst`, its case mix: severe diagnoses weigh
+   * more the higher its severity, complex ones (expensive procedures) far more at tertiary
+   * hospitals, a specialised hospital's focus much more.
+   */
+  pickDiagnosis(patient: Patient, visit: VisitType, day: number, exclude3: string[] = [], inst?: Institution): string {
     const age = completedYears(patient.birth, civilFromDays(day));
     const fits = (d: Diagnosis): boolean =>
       (visit === 'inpatient' ? d.ip : visit === 'pharmacy' ? d.ph : d.op) &&
@@ -328,10 +370,20 @@ export class World {
       !exclude3.includes(d.code.slice(0, 3));
     const list = DIAGNOSES.filter(fits);
     if (list.length === 0) return visit === 'inpatient' ? 'J18.9' : 'J06.9';
+    const focus = inst?.focus ?? null;
     return this.rng.weighted(
       list,
-      list.map((d) => d.weight),
+      list.map(
+        (d) =>
+          d.weight *
+          (inst && d.complex ? 1 + 12 * inst.severity * inst.severity : inst && d.severe ? 1 + 2 * inst.severity : 1) *
+          (focus && inst && focus.some((p) => d.code.startsWith(p)) ? 1 + 8 * inst.severity : 1),
+      ),
     ).code;
+  }
+
+  isSevere(dx: string): boolean {
+    return this.severeDx.has(dx);
   }
 
   pickSecondary(patient: Patient, primary: string, day: number): string[] {
@@ -352,8 +404,14 @@ export class World {
 
   // --- items ------------------------------------------------------------------------------------
 
+  /** The institution's price of an item: never above its ceiling; just under it, often, where prices are pushed up. */
   unitPrice(item: CatalogItem, inst: Institution): number {
     let p = Math.round(item.priceFen * inst.priceFactor);
+    const push = inst.abuse?.nearCeiling;
+    if (push !== undefined && item.ceilingFen !== null && item.ceilingFen > p && this.rng.chance(0.45 + 0.5 * push)) {
+      // 97.5–100 % of the ceiling
+      p = Math.max(p, item.ceilingFen - Math.floor((item.ceilingFen * this.rng.int(0, 25)) / 1000));
+    }
     if (item.ceilingFen !== null) p = Math.min(p, item.ceilingFen);
     return Math.max(1, p);
   }
@@ -371,13 +429,19 @@ export class World {
   makeLine(c: Claim, item: CatalogItem, day: number, opts: { qHalf?: number; priceFen?: number; daysSupply?: number | null } = {}): Line {
     const rng = this.rng;
     let qHalf = opts.qHalf;
+    // "drugs": bigger prescriptions (larger quantities, longer supplies), within every limit
+    const big = item.kind === 'drug' && c.inst.abuse?.drugs !== undefined && rng.chance(c.inst.abuse.drugs);
     if (qHalf === undefined) {
       const choices = item.maxDaily === null ? item.qtyHalf : item.qtyHalf.filter((q) => q <= item.maxDaily! * 2);
       qHalf = choices.length > 0 ? rng.pick(choices) : 1;
+      if (big && choices.length > 0) qHalf = Math.max(qHalf, rng.pick(choices), rng.pick(choices));
     }
     let daysSupply: number | null = null;
     if (opts.daysSupply !== undefined) daysSupply = opts.daysSupply;
-    else if (item.kind === 'drug' && !item.administered && c.visit !== 'inpatient') daysSupply = this.drawDaysSupply(item);
+    else if (item.kind === 'drug' && !item.administered && c.visit !== 'inpatient') {
+      daysSupply = this.drawDaysSupply(item);
+      if (big) daysSupply = Math.max(daysSupply, this.drawDaysSupply(item));
+    }
     const r = rng.float();
     const codeText = r < 0.005 ? item.code.toLowerCase() : r < 0.006 ? `${item.code} ` : item.code;
     return {
@@ -415,7 +479,7 @@ export class World {
   shell(spec: ClaimSpec): Claim {
     const rng = this.rng;
     const { patient, visit, inst } = spec;
-    const dx = spec.dx === undefined ? (visit === 'pharmacy' && rng.chance(0.5) ? '' : this.pickDiagnosis(patient, visit, spec.admDay)) : spec.dx;
+    const dx = spec.dx === undefined ? (visit === 'pharmacy' && rng.chance(0.5) ? '' : this.pickDiagnosis(patient, visit, spec.admDay, [], inst)) : spec.dx;
     const dx2 = spec.dx2 ?? (dx === '' ? [] : this.pickSecondary(patient, dx, spec.admDay));
     return {
       id: '',
@@ -443,20 +507,31 @@ export class World {
 
   /**
    * Adds compliant lines. Lines avoid `exclude` (codes) and `excludeGroups`, so a plant can add its
-   * own lines afterwards without accidental clashes; `maxLines` leaves room for them (≤ 8 in all).
+   * own lines afterwards without accidental clashes; `maxLines` leaves room for them (≤ MAX_LINES in all).
+   * The institution shapes the claim: more lines for severe cases and at tertiary hospitals, and at
+   * abusive ones more drugs or consumables, dearer items and padding — every line still compliant.
    */
   fill(c: Claim, spec: ClaimSpec): void {
     const rng = this.rng;
     const { patient, visit, inst } = c;
-    const maxLines = Math.max(1, Math.min(8, spec.maxLines ?? 8));
+    const abuse = inst.abuse;
+    const maxLines = Math.max(1, Math.min(MAX_LINES, spec.maxLines ?? MAX_LINES));
     const exclude = spec.exclude ?? new Set<string>();
     const excludeGroups = spec.excludeGroups ?? new Set<string>();
     const usable = (it: CatalogItem, day: number): boolean =>
       !exclude.has(it.code) && (it.group === null || !excludeGroups.has(it.group)) && this.compliant(c, it, day) && canAdd(c, it, day);
 
+    // Tertiary hospitals examine and treat more per case; every institution has its own habits;
+    // "drugs" writes bigger prescriptions.
+    const more = (draws: number): number => {
+      let k = rng.chance(inst.style.extraLine) ? 1 : 0;
+      for (let i = 0; i < draws; i++) if (rng.chance(0.35 * inst.severity)) k++;
+      if (abuse?.drugs !== undefined && rng.chance(0.5 * abuse.drugs)) k++;
+      return k;
+    };
     let n: number;
     if (visit === 'inpatient') {
-      n = 3 + rng.weightedIndex([10, 15, 20, 20, 20, 15]);
+      n = 3 + rng.weightedIndex([10, 15, 20, 20, 20, 15]) + more(4) + (this.isSevere(c.dx) ? rng.int(0, 2) : 0);
       const los = c.disDay - c.admDay;
       const newborn = completedYears(patient.birth, civilFromDays(c.admDay)) === 0;
       const stay = (name: string): void => {
@@ -467,9 +542,9 @@ export class World {
       stay(newborn ? '新生儿护理' : rng.chance(0.3) ? '一级护理' : '二级护理');
       if (rng.chance(0.7)) stay('住院诊查费');
     } else if (visit === 'pharmacy') {
-      n = 1 + rng.weightedIndex([20, 30, 25, 15, 10]);
+      n = 1 + rng.weightedIndex([20, 30, 25, 15, 10]) + more(0);
     } else {
-      n = 1 + rng.weightedIndex([5, 15, 25, 25, 15, 10, 5]);
+      n = 1 + rng.weightedIndex([5, 15, 25, 25, 15, 10, 5]) + more(3);
       if (rng.chance(0.92)) {
         const fee = this.consultFee(inst, rng.chance(0.1));
         if (usable(fee, c.admDay)) c.lines.push(this.makeLine(c, fee, c.admDay, { qHalf: 2 }));
@@ -479,15 +554,28 @@ export class World {
     const key = visit === 'pharmacy' ? 'ph' : visit === 'inpatient' ? 'ip' : 'op';
     const general = this.generalByKind[key];
     const specific = this.specificFor(c);
+    const kindWeights = [0.55 * inst.style.drugTilt * (1 + 3 * (abuse?.drugs ?? 0)), 0.33, 0.12 * (1 + 3 * (abuse?.consumables ?? 0))];
+    // Tertiary care uses dearer examinations and treatments (the dearer of two candidates, now and
+    // then); "upcoding" takes the dearest of three, often.
+    const draw = (pool: CatalogItem[]): CatalogItem => {
+      const up = abuse?.upcoding !== undefined && rng.chance(abuse.upcoding);
+      if (!up && !rng.chance(0.6 * inst.severity)) return rng.pick(pool);
+      let best = rng.pick(pool);
+      for (let i = 0; i < (up ? 2 : 1); i++) {
+        const other = rng.pick(pool);
+        if (other.priceFen > best.priceFen) best = other;
+      }
+      return best;
+    };
     let guard = 0;
     while (c.lines.length < n && guard++ < 40) {
       const day = visit === 'inpatient' ? rng.int(c.admDay, c.disDay) : c.admDay;
       let pool: CatalogItem[];
       if (specific.length > 0 && rng.chance(0.45)) pool = specific;
       else if (visit === 'pharmacy') pool = general.drug;
-      else pool = general[(['drug', 'service', 'consumable'] as const)[rng.weightedIndex([0.55, 0.33, 0.12])]];
+      else pool = general[(['drug', 'service', 'consumable'] as const)[rng.weightedIndex(kindWeights)]];
       if (pool.length === 0) continue;
-      const it = rng.pick(pool);
+      const it = draw(pool);
       if (!usesIn(it, visit) || !usable(it, day)) continue;
       const line = this.makeLine(c, it, day);
       // Oral drugs on a ward are billed for the stay, not per dose: scale with the length of stay.
@@ -495,6 +583,32 @@ export class World {
         line.qHalf *= Math.max(1, Math.round((c.disDay - c.admDay) / 4));
       }
       c.lines.push(line);
+    }
+    // "padding": tests, services and consumables (drugs at a pharmacy) nobody needed; "consumables":
+    // consumables billed on top
+    const pad = abuse?.padding;
+    const cons = abuse?.consumables;
+    let extra = 0;
+    if (pad !== undefined && rng.chance(0.3 + 0.6 * pad)) extra += rng.int(1, 1 + Math.round(3 * pad));
+    if (cons !== undefined && visit !== 'pharmacy' && rng.chance(0.6 * cons)) extra++;
+    if (extra > 0) {
+      const pools =
+        visit === 'pharmacy'
+          ? [general.drug]
+          : pad === undefined
+            ? [general.consumable]
+            : cons !== undefined
+              ? [general.service, general.consumable, general.consumable]
+              : [general.service, general.service, general.consumable];
+      const target = Math.min(maxLines, c.lines.length + extra);
+      for (let tries = 0; c.lines.length < target && tries < 30; tries++) {
+        const pool = rng.pick(pools);
+        if (pool.length === 0) continue;
+        const it = draw(pool);
+        const day = visit === 'inpatient' ? rng.int(c.admDay, c.disDay) : c.admDay;
+        if (!usesIn(it, visit) || !usable(it, day)) continue;
+        c.lines.push(this.makeLine(c, it, day));
+      }
     }
     if (c.lines.length === 0) {
       // Every claim bills something: fall back to the first compliant general item.
@@ -520,7 +634,8 @@ export class World {
     if (emergency && inst.kind === 'hospital') name = '急诊诊查费';
     else if (inst.kind === 'primary_care' && rng.chance(0.3)) name = '家庭医生签约服务费';
     else if (inst.kind === 'hospital') {
-      const r = rng.float();
+      const up = inst.abuse?.upcoding;
+      const r = up !== undefined && rng.chance(up) ? 0.5 + rng.float() * 0.5 : rng.float();
       if (inst.level === 3) name = r < 0.5 ? '普通门诊诊查费' : r < 0.8 ? '副主任医师门诊诊查费' : '主任医师门诊诊查费';
       else name = r < 0.8 ? '普通门诊诊查费' : '副主任医师门诊诊查费';
     }

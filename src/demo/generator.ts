@@ -18,7 +18,7 @@ import {
 } from './claim-builder';
 import { CsvFileWriter, csvLine } from './csv-writer';
 import {
-  buildOrdinary,
+  buildPlain,
   buildScenarios,
   buildTaskClaim,
   correct,
@@ -30,14 +30,19 @@ import {
   type ScenarioClaim,
   type Task,
 } from './plants';
+import { assignProfiles, extraPlants } from './profiles';
 import { Rng } from './random';
-import { buildCatalog, buildInspectors, buildInstitutions, buildLedger, buildPhysicians, type Institution } from './reference-data';
+import { ABUSE_BEHAVIOURS, buildCatalog, buildInspectors, buildInstitutions, buildLedger, buildPhysicians } from './reference-data';
 
 /**
  * Seeded demo-data generator for the interchange format (INTERCHANGE.md): reference data, two
  * claim batches (the second with re-sends, corrections, fixed re-submissions and new claims),
  * planted violations of the twelve standard categories plus near misses, malformed claims and
  * orphan lines — and the labels saying exactly what an importer and rule engine must find.
+ * Institutions have profiles (profiles.ts): about a tenth are abusive (padding, prices just under
+ * ceilings, longer stays, induced revisits, more violations …), tertiary and specialised hospitals
+ * are honestly expensive; labels/institution_labels.csv says which, for evaluating risk scores.
+ * docs/demo-data.md describes the data set.
  *
  * Same (seed, options) → byte-identical files. Claims are streamed to disk with backpressure;
  * memory holds the patient registry, the labels and the few percent of claims batch 2 repeats.
@@ -74,6 +79,10 @@ export interface DemoSummary {
     orphanLines: number;
   };
   expectedFindings: number;
+  /** Institutions with the profile `abusive` (labels/institution_labels.csv). */
+  abusiveInstitutions: number;
+  /** Institutions with the profile `honest_expensive`: tertiary and specialised hospitals. */
+  honestExpensiveInstitutions: number;
 }
 
 export const MIN_DEMO_CLAIMS = 200;
@@ -107,6 +116,7 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   const refRng = root.fork();
   const planRng = root.fork();
   const claimRng = root.fork();
+  const profileRng = root.fork();
 
   // --- reference data ------------------------------------------------------------------------
   const catalog = buildCatalog(refRng);
@@ -114,8 +124,8 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   const physicians = buildPhysicians(refRng, institutions);
   const inspectors = buildInspectors(refRng, clamp(Math.round(18 + Math.sqrt(N) / 20), 20, 40), institutions);
   const ledger = buildLedger(refRng, period.months);
-  // A handful of institutions attract most planted violations, so risk ranking has a signal.
-  const bad = pickBadInstitutions(refRng, institutions);
+  // Abusive and honest-expensive institutions, so risk scoring can be evaluated.
+  const profiles = assignProfiles(profileRng, institutions);
 
   const world = new World(claimRng, catalog, institutions, physicians, period);
   const poolSize = Math.max(150, Math.round(N * 0.35));
@@ -124,7 +134,7 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
   // --- the plan ----------------------------------------------------------------------------------
   const k = Math.max(2, Math.round(N / 1000)); // planted violations per category
   const kNear = Math.max(1, Math.round(N / 5000)); // near misses per kind
-  const scenarios = buildScenarios(world, k, kNear, bad);
+  const scenarios = buildScenarios(world, k, kNear);
   for (const s of scenarios) {
     if (s.claim.admDay < period.start || s.claim.admDay > period.end) throw new Error(`scenario claim outside the period: ${s.claim.note}`);
   }
@@ -155,6 +165,8 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
       addTask({ t: 'plant', cat, variant: v, remove }, remove);
     }
   }
+  // more plants at the institutions with the abusive behaviour "violations"
+  for (const x of extraPlants(profileRng, institutions, N)) addTask({ t: 'plant', cat: x.cat, variant: x.variant, remove: false, at: x.inst }, false);
   for (const kind of NEAR_KINDS) for (let v = 0; v < kNear; v++) addTask({ t: 'near', kind, variant: v }, false);
   const fixCount = Math.max(1, Math.round(0.4 * m1));
   for (let i = 0; i < m1; i++) addTask({ t: 'malformed', problem: PROBLEMS[i % PROBLEMS.length] as Problem, fix: i < fixCount }, true);
@@ -318,11 +330,11 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
     const batch = slotBatch[s] as 1 | 2;
     const task = t >= 0 ? (tasks[t] as Task) : null;
     if (!task) {
-      await emitValid(buildOrdinary(world, day, { plain: true }), batch, slotResend[s] === 1, null);
+      await emitValid(buildPlain(world, day), batch, slotResend[s] === 1, null);
       return;
     }
     let c: Claim | null = null;
-    for (let attempt = 0; attempt < 60 && !c; attempt++) c = buildTaskClaim(world, task, day, bad);
+    for (let attempt = 0; attempt < 60 && !c; attempt++) c = buildTaskClaim(world, task, day);
     if (!c) throw new Error(`could not build a claim for task ${JSON.stringify(task)}`);
     if (task.t === 'malformed') {
       await emitMalformed(c, batch, task.problem, task.fix);
@@ -439,6 +451,11 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
     ['claim_id', 'item_seq', 'category', 'amount_at_risk'],
     findingRows.map((f) => [f.claimId, f.seq === null ? '' : String(f.seq), f.category, formatFen(f.amountFen)]),
   );
+  await writeCsv(
+    join(dirs.labels, 'institution_labels.csv'),
+    ['institution_code', 'kind', 'level', 'profile', 'abusive'],
+    institutions.map((i) => [i.code, i.kind, String(i.level), i.profile, i.profile === 'abusive' ? '1' : '0']),
+  );
   rejections.sort((a, b) => a.batch - b.batch || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line);
   await writeCsv(
     join(dirs.labels, 'expected_rejections.csv'),
@@ -465,6 +482,8 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
       orphanLines: counts.orphans2,
     },
     expectedFindings: findingRows.length,
+    abusiveInstitutions: profiles.abusive.length,
+    honestExpensiveInstitutions: profiles.honestExpensive.length,
   };
   if (summary.batch1.claims !== N) throw new Error(`internal: batch 1 has ${summary.batch1.claims} claims, expected ${N}`);
 
@@ -478,11 +497,32 @@ export async function generateDemoData(opts: DemoOptions): Promise<DemoSummary> 
     if (labels.has(id)) throw new Error(`internal: near-miss claim ${id} carries a label`);
     nearMisses[note.slice(5)] = (nearMisses[note.slice(5)] ?? 0) + 1;
   }
+  // Which behaviours the abusive institutions have, and how strongly (0–1), for diagnosing a score's misses.
+  const abuseBehaviours = Object.fromEntries(ABUSE_BEHAVIOURS.map((b) => [b, profiles.abusive.filter((i) => i.abuse?.[b] !== undefined).length]));
+  const abusiveProfiles = Object.fromEntries(profiles.abusive.map((i) => [i.code, { kind: i.kind, level: i.level, ...i.abuse }]));
+  const honestExpensiveProfiles = Object.fromEntries(
+    profiles.honestExpensive.map((i) => [i.code, { kind: i.kind, level: i.level, severity: i.severity, ...(i.focus ? { focus: i.focus.join(';') } : {}) }]),
+  );
   const { outDir: _outDir, ...withoutDir } = summary;
   void _outDir;
   await writeFile(
     join(dirs.labels, 'summary.json'),
-    `${JSON.stringify({ ...withoutDir, findingsByCategory, rejectionsByProblem, nearMissClaims: sortKeys(nearMisses), seed: String(opts.seed), startMonth, months }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        ...withoutDir,
+        findingsByCategory,
+        rejectionsByProblem,
+        nearMissClaims: sortKeys(nearMisses),
+        abuseBehaviours,
+        abusiveProfiles,
+        honestExpensiveProfiles,
+        seed: String(opts.seed),
+        startMonth,
+        months,
+      },
+      null,
+      2,
+    )}\n`,
     'utf8',
   );
   return summary;
@@ -530,21 +570,6 @@ function allocate(total: number, period: Period, weight: (day: number) => number
   let rest = total - out.reduce((a, b) => a + b, 0);
   const order = ws.map((w, i) => ({ i, frac: (total * w) / sum - Math.floor((total * w) / sum) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
   for (let j = 0; rest > 0; j = (j + 1) % order.length, rest--) out[(order[j] as { i: number }).i]! += 1;
-  return out;
-}
-
-function pickBadInstitutions(rng: Rng, institutions: Institution[]): Institution[] {
-  const of = (f: (i: Institution) => boolean): Institution[] => institutions.filter(f);
-  const out: Institution[] = [];
-  const take = (list: Institution[]): void => {
-    const free = list.filter((i) => !out.includes(i));
-    if (free.length > 0) out.push(rng.pick(free));
-  };
-  take(of((i) => i.kind === 'hospital' && i.ownership === 'private'));
-  take(of((i) => i.kind === 'hospital' && i.level === 2));
-  take(of((i) => i.kind === 'primary_care' && i.hasBeds));
-  take(of((i) => i.kind === 'clinic'));
-  take(of((i) => i.kind === 'pharmacy'));
   return out;
 }
 

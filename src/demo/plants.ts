@@ -2,6 +2,7 @@ import { civilFromDays, completedYears, daysFromCivil, type Ymd } from '../commo
 import {
   cloneClaim,
   finalize,
+  MAX_LINES,
   settingOf,
   usesIn,
   type Claim,
@@ -9,6 +10,7 @@ import {
   type DischargeStatus,
   type LineCategory,
   type Patient,
+  type Revisit,
   type VisitType,
   type World,
 } from './claim-builder';
@@ -58,7 +60,8 @@ export const PROBLEMS = [
 export type Problem = (typeof PROBLEMS)[number];
 
 export type Task =
-  | { t: 'plant'; cat: LineCategory; variant: number; remove: boolean }
+  /** `at`: an extra plant at an institution with the abusive behaviour "violations" */
+  | { t: 'plant'; cat: LineCategory; variant: number; remove: boolean; at?: Institution }
   | { t: 'near'; kind: NearKind; variant: number }
   | { t: 'malformed'; problem: Problem; fix: boolean }
   | { t: 'corrPlain' }
@@ -71,9 +74,19 @@ export type CorrectionKind = 'plain' | 'introDaily' | 'introPrice' | 'removePric
 
 const LOS_WEIGHTS = [6, 9, 12, 12, 11, 10, 9, 8, 6, 5, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1];
 
-function drawLos(w: World, patient: Patient, day: number): number {
-  if (completedYears(patient.birth, civilFromDays(day)) === 0) return w.rng.int(2, 7);
-  return 1 + w.rng.weightedIndex(LOS_WEIGHTS);
+/**
+ * Length of stay: longer for severe cases, a little longer at hospitals treating sicker patients
+ * (severity) and by the institution's habit; much longer where stays are stretched ("longStay").
+ */
+function drawLos(w: World, patient: Patient, day: number, inst: Institution, dx: string): number {
+  const rng = w.rng;
+  let los = completedYears(patient.birth, civilFromDays(day)) === 0 ? rng.int(2, 7) : 1 + rng.weightedIndex(LOS_WEIGHTS);
+  if (w.isSevere(dx)) los += rng.int(1, 4);
+  if (rng.chance(0.6 * inst.severity)) los += rng.int(1, 2);
+  if (rng.chance(inst.style.extraDay)) los += 1;
+  const stretch = inst.abuse?.longStay;
+  if (stretch !== undefined && rng.chance(0.5 + 0.5 * stretch)) los += rng.int(1, 2 + Math.round(4 * stretch));
+  return los;
 }
 
 export function drawVisit(w: World): VisitType {
@@ -85,7 +98,10 @@ interface OrdinaryOpts {
   /** plain ordinary claims may end in death, transfer or other; task claims stay "normal" */
   plain?: boolean;
   maxLines?: number;
-  prefer?: Institution[];
+  /** a planted violation: institutions with the abusive behaviour "violations" get more of them */
+  plant?: boolean;
+  /** the institution, when the caller chose it */
+  at?: Institution;
 }
 
 /** The context of an ordinary claim on `day` (patient, place, dates), without lines yet. */
@@ -93,11 +109,14 @@ export function ordinarySpec(w: World, day: number, opts: OrdinaryOpts = {}): Cl
   const rng = w.rng;
   const visit = opts.visit ?? drawVisit(w);
   const patient = w.pickPatient(day, visit);
-  const inst = w.pickInstitution(visit, patient, opts.prefer);
+  const inst = opts.at ?? w.pickInstitution(visit, patient, opts.plant === true);
   let disDay = day;
   let status: DischargeStatus = 'normal';
+  let dx: string | undefined;
   if (visit === 'inpatient') {
-    disDay = day + drawLos(w, patient, day);
+    // the diagnosis first: the stay's length depends on it
+    dx = w.pickDiagnosis(patient, visit, day, [], inst);
+    disDay = day + drawLos(w, patient, day, inst, dx);
     if (opts.plain) {
       const age = completedYears(patient.birth, civilFromDays(day));
       const r = rng.float();
@@ -106,11 +125,60 @@ export function ordinarySpec(w: World, day: number, opts: OrdinaryOpts = {}): Cl
       else if (r < 0.065) status = 'other';
     }
   }
-  return { patient, visit, inst, admDay: day, disDay, status, ...(opts.maxLines !== undefined ? { maxLines: opts.maxLines } : {}) };
+  return { patient, visit, inst, admDay: day, disDay, status, ...(dx !== undefined ? { dx } : {}), ...(opts.maxLines !== undefined ? { maxLines: opts.maxLines } : {}) };
 }
 
 export function buildOrdinary(w: World, day: number, opts: OrdinaryOpts = {}): Claim {
   const c = w.buildClaim(ordinarySpec(w, day, opts));
+  w.occupy(c);
+  return c;
+}
+
+/**
+ * The claim of an ordinary slot: a revisit planned for the day when there is one (its patient still
+ * free), otherwise a new ordinary claim, which may plan a revisit of its own.
+ */
+export function buildPlain(w: World, day: number): Claim {
+  for (let r = w.takeRevisit(day); r; r = w.takeRevisit(day)) {
+    const c = buildRevisit(w, r);
+    if (c) return c;
+  }
+  const c = buildOrdinary(w, day, { plain: true });
+  planRevisit(w, c);
+  return c;
+}
+
+/**
+ * Follow-ups: every institution sees some patients again within a week (and a few readmissions
+ * 16–31 days later); institutions with the abusive behaviour "revisits" induce many more, and
+ * readmit within 2–15 days too — under another diagnosis category, which is not a split admission
+ * by the contract. Revisits never plan revisits of their own.
+ */
+function planRevisit(w: World, c: Claim): void {
+  const rng = w.rng;
+  const induce = c.inst.abuse?.revisits ?? 0;
+  if (c.status === 'death' || c.patient.reserved) return;
+  if (c.visit === 'inpatient') {
+    if (!rng.chance(0.015 + (induce > 0 ? 0.05 + 0.2 * induce : 0))) return;
+    const short = induce > 0 && rng.chance(0.4);
+    const day = c.disDay + (short ? rng.int(2, 15) : rng.int(16, 31));
+    const same = !short && rng.chance(0.5);
+    w.planRevisit({ patient: c.patient, inst: c.inst, visit: 'inpatient', day, ...(same ? { dx: c.dx } : {}), avoid3: short ? [c.dx.slice(0, 3)] : [] });
+  } else {
+    const p = c.visit === 'pharmacy' ? 0.02 + (induce > 0 ? 0.05 + 0.25 * induce : 0) : 0.04 + (induce > 0 ? 0.05 + 0.3 * induce : 0);
+    if (!rng.chance(p)) return;
+    const day = c.admDay + rng.int(induce > 0 ? 1 : 3, 7);
+    w.planRevisit({ patient: c.patient, inst: c.inst, visit: c.visit, day, ...(rng.chance(0.7) ? { dx: c.dx } : {}), avoid3: [] });
+  }
+}
+
+function buildRevisit(w: World, r: Revisit): Claim | null {
+  const p = r.patient;
+  if (p.dead || p.lastDay >= r.day || p.busyUntil >= r.day) return null;
+  const dx = r.dx ?? (r.visit === 'pharmacy' && w.rng.chance(0.5) ? '' : w.pickDiagnosis(p, r.visit, r.day, r.avoid3, r.inst));
+  if (r.avoid3.includes(dx.slice(0, 3))) return null;
+  const disDay = r.visit === 'inpatient' ? r.day + drawLos(w, p, r.day, r.inst, dx) : r.day;
+  const c = w.buildClaim({ patient: p, visit: r.visit, inst: r.inst, admDay: r.day, disDay, dx, status: 'normal' });
   w.occupy(c);
   return c;
 }
@@ -142,7 +210,7 @@ function dayIn(w: World, c: Claim): number {
 function fillAround(w: World, c: Claim, spec: ClaimSpec, items: CatalogItem[], room: number): void {
   const exclude = new Set(items.map((i) => i.code));
   const excludeGroups = new Set(items.map((i) => i.group).filter((g): g is string => g !== null));
-  w.fill(c, { ...spec, exclude, excludeGroups, maxLines: 8 - room });
+  w.fill(c, { ...spec, exclude, excludeGroups, maxLines: MAX_LINES - room });
 }
 
 function evenDelta(w: World, ceilingFen: number): number {
@@ -163,6 +231,14 @@ function notFeb29(day: number): boolean {
 // Task claims (ordinary slots carrying a plant, a near miss, or a correction/malformation role)
 
 export function visitForTask(w: World, task: Task): VisitType {
+  const v = drawTaskVisit(w, task);
+  if (task.t !== 'plant' || !task.at) return v;
+  // an extra plant at a given institution: the visit it can have
+  if (task.at.kind === 'pharmacy') return 'pharmacy';
+  return v === 'pharmacy' || (v === 'inpatient' && !task.at.hasBeds) ? 'outpatient' : v;
+}
+
+function drawTaskVisit(w: World, task: Task): VisitType {
   const rng = w.rng;
   switch (task.t) {
     case 'plant':
@@ -213,13 +289,13 @@ export function visitForTask(w: World, task: Task): VisitType {
  * Builds the claim of an ordinary slot that carries a task. Returns null when no plant fits the
  * drawn context (the caller retries with a new context).
  */
-export function buildTaskClaim(w: World, task: Task, day: number, bad: Institution[]): Claim | null {
+export function buildTaskClaim(w: World, task: Task, day: number): Claim | null {
   const visit = visitForTask(w, task);
-  if (task.t === 'plant' && task.cat === 'AGE_LIMIT') return agePlant(w, task.variant, day, bad);
+  if (task.t === 'plant' && task.cat === 'AGE_LIMIT') return agePlant(w, task.variant, day, task.at);
   if (task.t === 'near' && (task.kind === 'age_at_min' || task.kind === 'age_at_max')) return ageNear(w, task.kind, task.variant, day);
   if (task.t === 'malformed' || task.t === 'corrPlain') return buildOrdinary(w, day, { visit });
 
-  const spec = ordinarySpec(w, day, { visit, ...(task.t === 'plant' ? { prefer: bad } : {}) });
+  const spec = ordinarySpec(w, day, { visit, plant: task.t === 'plant', ...(task.t === 'plant' && task.at ? { at: task.at } : {}) });
   if (task.t === 'near' && task.kind === 'exclusive_other_day' && spec.disDay === spec.admDay) spec.disDay++;
   const c = w.shell(spec);
   const ok = task.t === 'plant' ? plantLines(w, c, spec, task) : task.t === 'near' ? nearLines(w, c, spec, task.kind) : introLine(w, c, spec, task.cat);
@@ -399,10 +475,10 @@ function ageItems(w: World, bound: 'min' | 'max'): CatalogItem[] {
 }
 
 /** An outpatient claim of a new patient (born `birthDay`) with `it` on `day`, compliant otherwise. */
-function ageClaim(w: World, it: CatalogItem, day: number, birthDay: number, prefer: Institution[], tag: boolean, note: string): Claim {
+function ageClaim(w: World, it: CatalogItem, day: number, birthDay: number, plant: boolean | Institution, tag: boolean, note: string): Claim {
   const rng = w.rng;
   const patient = w.newPatient({ birthDay, gender: it.gender ?? (rng.chance(0.5) ? 'M' : 'F'), reserved: true });
-  const inst = w.pickInstitution('outpatient', patient, prefer);
+  const inst = typeof plant === 'boolean' ? w.pickInstitution('outpatient', patient, plant) : plant;
   const spec: ClaimSpec = { patient, visit: 'outpatient', inst, admDay: day, disDay: day };
   const c = w.shell(spec);
   c.note = note;
@@ -415,7 +491,7 @@ function ageClaim(w: World, it: CatalogItem, day: number, birthDay: number, pref
 }
 
 /** Age plants use a new patient whose birth date puts them just outside (or well outside) the bound. */
-function agePlant(w: World, variant: number, day0: number, bad: Institution[]): Claim | null {
+function agePlant(w: World, variant: number, day0: number, at?: Institution): Claim | null {
   const rng = w.rng;
   // 0: below min_age, 1: above max_age, 2: the day before the min_age birthday, 3: on the (max_age + 1) birthday
   const mode = variant % 4;
@@ -428,7 +504,7 @@ function agePlant(w: World, variant: number, day0: number, bad: Institution[]): 
     if (mode === 2) return yearsBefore(on, min) + 1; // turns min_age tomorrow
     return yearsBefore(on, max + 1); // turns max_age + 1 today
   });
-  return r ? ageClaim(w, it, r.day, r.birthDay, bad, true, 'plant:AGE_LIMIT') : null;
+  return r ? ageClaim(w, it, r.day, r.birthDay, at ?? true, true, 'plant:AGE_LIMIT') : null;
 }
 
 /** Age exactly at a bound: min-age birthday on the service date, or exactly max_age (birthday today / turning max+1 tomorrow). */
@@ -441,7 +517,7 @@ function ageNear(w: World, kind: 'age_at_min' | 'age_at_max', variant: number, d
     if (variant % 2 === 0 && max > 0) return yearsBefore(on, max);
     return yearsBefore(on, max + 1) + 1;
   });
-  return r ? ageClaim(w, it, r.day, r.birthDay, [], false, `near:${kind}`) : null;
+  return r ? ageClaim(w, it, r.day, r.birthDay, false, false, `near:${kind}`) : null;
 }
 
 function nearLines(w: World, c: Claim, spec: ClaimSpec, kind: NearKind): boolean {
@@ -622,7 +698,7 @@ const SPLIT_DX: [string, string][] = [
  * AFTER_DEATH) and the matching near misses, `k` of each category and `kNear` of each near miss.
  * Claims come back in emission order; callers place them on their admission days.
  */
-export function buildScenarios(w: World, k: number, kNear: number, bad: Institution[]): ScenarioClaim[] {
+export function buildScenarios(w: World, k: number, kNear: number): ScenarioClaim[] {
   const rng = w.rng;
   const { start, end } = w.period;
   const out: ScenarioClaim[] = [];
@@ -635,8 +711,8 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
   };
   const stay = (patient: Patient, inst: Institution, adm: number, los: number, dx: string, status: DischargeStatus = 'normal'): Claim =>
     w.buildClaim({ patient, visit: 'inpatient', inst, admDay: adm, disDay: adm + los, dx, dx2: [], status });
-  const visit = (patient: Patient, v: VisitType, day: number, prefer: Institution[] = []): Claim =>
-    w.buildClaim({ patient, visit: v, inst: w.pickInstitution(v, patient, prefer), admDay: day, disDay: day });
+  const visit = (patient: Patient, v: VisitType, day: number, plant = false): Claim =>
+    w.buildClaim({ patient, visit: v, inst: w.pickInstitution(v, patient, plant), admDay: day, disDay: day });
   const span = end - start;
 
   // DUPLICATE_CLAIM — the same visit settled twice
@@ -651,10 +727,10 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
     const v: VisitType = mode === 1 ? 'pharmacy' : mode === 2 ? 'inpatient' : 'outpatient';
     let a: Claim;
     if (v === 'inpatient') {
-      const inst = w.pickInstitution('inpatient', p, bad);
+      const inst = w.pickInstitution('inpatient', p, true);
       a = stay(p, inst, start + rng.int(0, span - 3), rng.int(2, 7), w.pickDiagnosis(p, 'inpatient', start));
     } else {
-      a = visit(p, v, start + rng.int(0, span), bad);
+      a = visit(p, v, start + rng.int(0, span), true);
     }
     const b = cloneClaim(a);
     if (v !== 'pharmacy' && rng.chance(0.5)) b.physician = w.pickPhysician(b.inst, p, b.dx, b.admDay);
@@ -706,7 +782,7 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
   // SPLIT_ADMISSION — discharged and re-admitted to the same hospital within 0–15 days, same 3-char diagnosis
   for (let i = 0; i < k; i++) {
     const p = adult(45, 85);
-    const inst = w.pickInstitution('inpatient', p, bad);
+    const inst = w.pickInstitution('inpatient', p, true);
     const [dxA, dxB] = SPLIT_DX[i % SPLIT_DX.length] as [string, string];
     const gap = i % 3 === 0 ? 0 : i % 3 === 1 ? 15 : rng.int(1, 14);
     const losA = rng.int(2, 6);
@@ -736,7 +812,7 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
   // OVERLAP_ADMISSION — two hospitals at once
   for (let i = 0; i < k; i++) {
     const p = adult(40, 85);
-    const instA = w.pickInstitution('inpatient', p, bad);
+    const instA = w.pickInstitution('inpatient', p, true);
     const instB = otherHospital(instA);
     const losA = rng.int(4, 10);
     const adm = start + rng.int(0, Math.max(0, span - losA));
@@ -777,10 +853,10 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
     } else if (mode === 1) {
       const death = start + rng.int(4, Math.max(4, span - 3));
       p.registryDeath = death;
-      const inst = w.pickInstitution('inpatient', p, bad);
+      const inst = w.pickInstitution('inpatient', p, true);
       const adm = Math.max(start, death - rng.int(1, 4));
       const c = w.shell({ patient: p, visit: 'inpatient', inst, admDay: adm, disDay: death + rng.int(1, 3), dx: w.pickDiagnosis(p, 'inpatient', adm), dx2: [] });
-      w.fill(c, { patient: p, visit: 'inpatient', inst, admDay: adm, disDay: c.disDay, maxLines: 7 });
+      w.fill(c, { patient: p, visit: 'inpatient', inst, admDay: adm, disDay: c.disDay, maxLines: MAX_LINES - 1 });
       // a line billed the day after the death date (unless the stay already has one of that item that day)
       const it = w.catalog.find((x) => x.name.startsWith('0.9%氯化钠注射液')) as CatalogItem;
       if (!c.lines.some((l) => l.item === it && l.day === death + 1)) c.lines.push(w.makeLine(c, it, death + 1, { qHalf: 2 }));
@@ -795,7 +871,7 @@ export function buildScenarios(w: World, k: number, kNear: number, bad: Institut
       if (rng.chance(0.5)) p.registryDeath = adm + los;
       push(a, 'scenario:AFTER_DEATH:death-discharge');
       const later = adm + los + rng.int(1, Math.max(1, Math.min(15, end - adm - los)));
-      const c = visit(p, rng.pick(['pharmacy', 'outpatient'] as const), later, bad);
+      const c = visit(p, rng.pick(['pharmacy', 'outpatient'] as const), later, true);
       c.claimCats = ['AFTER_DEATH'];
       push(c, 'scenario:AFTER_DEATH:after-death-discharge');
     }

@@ -55,7 +55,38 @@ export interface Institution {
   /** Relative share of visits. */
   weight: number;
   hasBeds: boolean;
+  /** How the institution behaves (profiles.ts); every institution starts `normal`. */
+  profile: InstitutionProfile;
+  /**
+   * Case mix and intensity of care, 0 (primary care) … about 1 (tertiary): weight of severe
+   * diagnoses, longer stays, more lines. Honest: the same for every claim of the kind of case.
+   */
+  severity: number;
+  /** ICD prefixes a specialised hospital attracts (its case mix), or null. */
+  focus: string[] | null;
+  /** Ordinary practice differs a little between honest peers too. */
+  style: InstitutionStyle;
+  /** Abusive behaviours with their intensities in (0, 1]; null for honest institutions. */
+  abuse: Abuse | null;
+  /** Relative chance of receiving a planted violation, per visit (1 = ordinary). */
+  plantBoost: number;
 }
+
+export type InstitutionProfile = 'normal' | 'honest_expensive' | 'abusive';
+
+export interface InstitutionStyle {
+  /** Chance of one more line on a claim. */
+  extraLine: number;
+  /** Multiplier on the drug share of drawn lines. */
+  drugTilt: number;
+  /** Chance of one more day in a stay. */
+  extraDay: number;
+}
+
+/** The abusive behaviours (see docs/demo-data.md); an abusive institution has a few of them. */
+export const ABUSE_BEHAVIOURS = ['padding', 'nearCeiling', 'longStay', 'revisits', 'drugs', 'consumables', 'upcoding', 'violations'] as const;
+export type AbuseBehaviour = (typeof ABUSE_BEHAVIOURS)[number];
+export type Abuse = Partial<Record<AbuseBehaviour, number>>;
 
 export interface Physician {
   code: string;
@@ -90,6 +121,10 @@ export interface Diagnosis {
   minAge: number;
   maxAge: number;
   chronic: boolean;
+  /** A severe case (cancer, infarction, stroke, fracture, organ failure …): longer stays, more lines, more weight at hospitals treating severe cases. */
+  severe: boolean;
+  /** A severe case treated with expensive procedures (stents, joint replacement, chemotherapy): mostly at tertiary hospitals. */
+  complex: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,6 +465,9 @@ export function buildCatalog(rng: Rng): CatalogItem[] {
 // ---------------------------------------------------------------------------------------------
 // Diagnoses (ICD-10 医保版)
 
+const COMPLEX_DX = new Set(['C34.9', 'C83.3', 'C61', 'I21.9', 'S72.0', 'M16.9']);
+const SEVERE_DX = new Set([...COMPLEX_DX, 'I63.9', 'I50.9', 'K74.6', 'N18.5', 'S06.0', 'J44.1', 'P07.3']);
+
 const D = (code: string, weight: number, where: string, minAge = 0, maxAge = 120, gender: Gender | null = null, chronic = false): Diagnosis => ({
   code,
   weight,
@@ -440,6 +478,8 @@ const D = (code: string, weight: number, where: string, minAge = 0, maxAge = 120
   minAge,
   maxAge,
   chronic,
+  severe: SEVERE_DX.has(code),
+  complex: COMPLEX_DX.has(code),
 });
 
 export const DIAGNOSES: Diagnosis[] = [
@@ -501,7 +541,8 @@ export const DIAGNOSES: Diagnosis[] = [
 // ---------------------------------------------------------------------------------------------
 // Institutions (定点医药机构)
 
-// Ordered so that even the smallest data set (12 hospitals) has every level and both ownerships.
+// Ordered so that even the smallest data set (12 hospitals) has every level and both ownerships, and
+// the default one (17) has at least four hospitals of each level (peer groups for risk scoring).
 const HOSPITALS: [string, number, 'public' | 'private', string][] = [
   ['宁夏医科大学总医院', 3, 'public', '640104'],
   ['宁夏回族自治区人民医院', 3, 'public', '640105'],
@@ -511,11 +552,14 @@ const HOSPITALS: [string, number, 'public' | 'private', string][] = [
   ['贺兰县人民医院', 2, 'public', '640122'],
   ['灵武市人民医院', 2, 'public', '640181'],
   ['银川仁爱医院', 2, 'private', '640106'],
-  ['宁夏东方骨科医院', 1, 'private', '640105'],
+  ['宁夏东方骨科医院', 2, 'private', '640105'],
   ['西夏区人民医院', 2, 'public', '640105'],
   ['银川和美医院', 1, 'private', '640104'],
   ['宁夏回族自治区妇幼保健院', 3, 'public', '640106'],
+  ['银川德仁康复医院', 1, 'private', '640106'],
   ['银川市第二人民医院', 2, 'public', '640106'],
+  ['宁夏博爱中西医结合医院', 1, 'private', '640104'],
+  ['永宁民康医院', 1, 'private', '640121'],
   ['永宁县中医医院', 2, 'public', '640121'],
   ['灵武市中医医院', 2, 'public', '640181'],
   ['贺兰县中医医院', 2, 'public', '640122'],
@@ -533,8 +577,8 @@ export function buildInstitutions(rng: Rng, total: number): Institution[] {
     return `${prefix}${region}${String(n).padStart(5, '0')}`;
   };
   const regionWeights = REGIONS.map((r) => r.weight);
-  const nHosp = Math.max(12, Math.round(total * 0.22));
-  const nPrimary = Math.round(total * 0.3);
+  const nHosp = Math.max(12, Math.round(total * 0.3));
+  const nPrimary = Math.round(total * 0.28);
   const nClinic = Math.round(total * 0.18);
   const nPharm = Math.max(4, total - nHosp - nPrimary - nClinic);
   for (let i = 0; i < nHosp; i++) {
@@ -562,6 +606,7 @@ export function buildInstitutions(rng: Rng, total: number): Institution[] {
       priceFactor: level === 3 ? 1 : level === 2 ? 0.97 : 0.93,
       weight: level === 3 ? 14 : level === 2 ? 7 : 3,
       hasBeds: true,
+      ...honest(level === 3 ? 1 : level === 2 ? 0.45 : 0.2),
     });
   }
   const usedNames = new Set(out.map((i) => i.name));
@@ -590,6 +635,7 @@ export function buildInstitutions(rng: Rng, total: number): Institution[] {
       priceFactor: 0.93,
       weight: 4,
       hasBeds: town,
+      ...honest(town ? 0.1 : 0),
     });
   }
   for (let i = 0; i < nClinic; i++) {
@@ -606,9 +652,10 @@ export function buildInstitutions(rng: Rng, total: number): Institution[] {
       level: 0,
       ownership: 'private',
       region: r.code,
-      priceFactor: 0.95,
-      weight: 2,
+      priceFactor: 0.93,
+      weight: 3,
       hasBeds: false,
+      ...honest(0),
     });
   }
   for (let i = 0; i < nPharm; i++) {
@@ -624,9 +671,15 @@ export function buildInstitutions(rng: Rng, total: number): Institution[] {
       priceFactor: 1,
       weight: 3,
       hasBeds: false,
+      ...honest(0),
     });
   }
   return out;
+}
+
+/** The behaviour fields of an ordinary institution; profiles.ts assigns the real ones. */
+function honest(severity: number): Pick<Institution, 'profile' | 'severity' | 'focus' | 'style' | 'abuse' | 'plantBoost'> {
+  return { profile: 'normal', severity, focus: null, style: { extraLine: 0, drugTilt: 1, extraDay: 0 }, abuse: null, plantBoost: 1 };
 }
 
 const SPECIALTIES: Record<InstitutionKind, string[]> = {
