@@ -50,6 +50,25 @@ function findingAggregates(key: string): string {
     GROUP BY 1, 2`;
 }
 
+/**
+ * Case mix: what each claim would cost (and how long it would stay) at the month-wide median for its
+ * visit type and 3-character primary diagnosis; summed per entity and compared with what it did cost.
+ */
+function caseMix(key: string): string {
+  return `SELECT ${key} AS code, c.settle_month,
+      sum(c.total_amount) / nullif(sum(e.cost), 0) AS cost_index,
+      sum(c.discharge_date - c.admission_date) FILTER (WHERE c.visit_type = 'inpatient')
+        / nullif(sum(e.stay) FILTER (WHERE c.visit_type = 'inpatient'), 0) AS stay_index
+    FROM claim c JOIN (
+      SELECT settle_month, visit_type, coalesce(left(primary_diagnosis, 3), '-') AS dx,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY total_amount) AS cost,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY discharge_date - admission_date) AS stay
+      FROM claim WHERE is_current AND settle_month = ANY($1::date[]) GROUP BY 1, 2, 3) e
+      ON e.settle_month = c.settle_month AND e.visit_type = c.visit_type AND e.dx = coalesce(left(c.primary_diagnosis, 3), '-')
+    WHERE c.is_current AND c.settle_month = ANY($1::date[]) ${key.includes('physician') ? 'AND c.physician_code IS NOT NULL' : ''}
+    GROUP BY 1, 2`;
+}
+
 /** Readmissions (any institution, next admission 0–15 / 0–31 days after discharge) and 7-day revisits, flagged per claim. */
 const EPISODES = `
   SELECT id, institution_code, physician_code, settle_month, visit_type,
@@ -80,8 +99,9 @@ export async function institutionFeatures(client: PoolClient, months: readonly s
          count(*) FILTER (WHERE visit_type = 'outpatient') AS outpatient,
          count(*) FILTER (WHERE revisit_gap BETWEEN 1 AND 7) AS revisit_7
        FROM (${EPISODES}) e WHERE settle_month = ANY($1::date[]) GROUP BY 1, 2),
-     found AS (${findingAggregates('f.institution_code')})
-     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, inst.kind, coalesce(inst.level, 0) AS level, inst.region,
+     found AS (${findingAggregates('f.institution_code')}),
+     mix AS (${caseMix('c.institution_code')})
+     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, inst.kind, coalesce(inst.level, 0) AS level, inst.region, mx.cost_index, mx.stay_index,
        l.lines, l.amount, l.drug, l.consumable, l.service, l.with_ceiling, l.near_ceiling, l.qty_to_limit, l.digits,
        e.inpatient, e.readmit_15, e.readmit_31, e.outpatient, e.revisit_7, fd.findings, fd.at_risk
      FROM base b
@@ -89,6 +109,7 @@ export async function institutionFeatures(client: PoolClient, months: readonly s
      LEFT JOIN lines l ON l.code = b.code AND l.settle_month = b.settle_month
      LEFT JOIN episodes e ON e.code = b.code AND e.settle_month = b.settle_month
      LEFT JOIN found fd ON fd.code = b.code AND fd.settle_month = b.settle_month
+     LEFT JOIN mix mx ON mx.code = b.code AND mx.settle_month = b.settle_month
      ORDER BY b.settle_month, b.code`,
     [months],
   );
@@ -104,6 +125,7 @@ export async function institutionFeatures(client: PoolClient, months: readonly s
       cost_inpatient: num(r.cost_inpatient),
       cost_pharmacy: num(r.cost_pharmacy),
       avg_stay: num(r.avg_stay),
+      stay_index: num(r.stay_index),
       readmit_15: ratio(r.readmit_15, r.inpatient),
       readmit_31: ratio(r.readmit_31, r.inpatient),
       revisit_7: ratio(r.revisit_7, r.outpatient),
@@ -127,6 +149,7 @@ function commonFeatures(r: Record<string, unknown>): Record<string, number | nul
     findings_per_claim: ratio(r.findings, r.claims),
     risk_per_yuan: ratio(r.at_risk, r.fund_paid),
     fund_share: ratio(r.fund_paid, r.total),
+    cost_index: num(r.cost_index),
     benford_mad: r.digits ? benfordMad((r.digits as unknown[]).map(Number)) : null,
   };
 }
@@ -146,8 +169,9 @@ export async function physicianFeatures(client: PoolClient, months: readonly str
          count(*) FILTER (WHERE visit_type = 'outpatient') AS outpatient,
          count(*) FILTER (WHERE revisit_gap BETWEEN 1 AND 7) AS revisit_7
        FROM (${EPISODES}) e WHERE physician_code IS NOT NULL AND settle_month = ANY($1::date[]) GROUP BY 1, 2),
-     found AS (${findingAggregates('f.physician_code')})
-     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, p.institution_code, p.specialty,
+     found AS (${findingAggregates('f.physician_code')}),
+     mix AS (${caseMix('c.physician_code')})
+     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, p.institution_code, p.specialty, mx.cost_index,
        l.lines, l.amount, l.drug, l.consumable, l.service, l.with_ceiling, l.near_ceiling, l.qty_to_limit, l.digits,
        e.outpatient, e.revisit_7, fd.findings, fd.at_risk
      FROM base b
@@ -155,6 +179,7 @@ export async function physicianFeatures(client: PoolClient, months: readonly str
      LEFT JOIN lines l ON l.code = b.code AND l.settle_month = b.settle_month
      LEFT JOIN episodes e ON e.code = b.code AND e.settle_month = b.settle_month
      LEFT JOIN found fd ON fd.code = b.code AND fd.settle_month = b.settle_month
+     LEFT JOIN mix mx ON mx.code = b.code AND mx.settle_month = b.settle_month
      ORDER BY b.settle_month, b.code`,
     [months],
   );

@@ -15,6 +15,9 @@ export interface ScoredRow extends PeerScore {
   features: Record<string, number | null>;
 }
 
+/** Serialises scoring runs. */
+const SCORING_LOCK = 7270003;
+
 const LEVEL_ZH = ['未定级', '一级', '二级', '三级'];
 const KIND_ZH: Record<string, string> = { hospital: '医院', primary_care: '基层医疗机构', clinic: '诊所', pharmacy: '药店' };
 
@@ -41,6 +44,18 @@ export class ScoringService {
       if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(p)) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid period', [{ path: 'period', reason: `"${p}" is not a month YYYY-MM` }]);
     }
     return this.withClient(async (c) => {
+      // One scoring at a time (a queued job and a command may overlap): each replaces whole periods.
+      await c.query('SELECT pg_advisory_lock($1)', [SCORING_LOCK]);
+      try {
+        return await this.scoreLocked(c, periods);
+      } finally {
+        await c.query('SELECT pg_advisory_unlock($1)', [SCORING_LOCK]);
+      }
+    });
+  }
+
+  private async scoreLocked(c: PoolClient, periods: readonly string[] | undefined) {
+    {
       const months = periods ? periods.map((p) => `${p}-01`) : await monthsWithClaims(c);
       const t0 = Date.now();
       const inst = await institutionFeatures(c, months);
@@ -82,7 +97,7 @@ export class ScoringService {
       const scored = [...new Set(rows.map((r) => r.period))].sort();
       this.logger.log(`scored ${scored.length} period(s): ${inst.length} institution-periods, ${docs.length} physician-periods in ${Date.now() - t0} ms`);
       return { periods: scored, institutions: inst.length, physicians: docs.length };
-    });
+    }
   }
 
   private scorePeriod(entityType: EntityType, period: string, entities: EntityFeatures[]): ScoredRow[] {
