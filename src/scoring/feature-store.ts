@@ -78,6 +78,13 @@ const EPISODES = `
       (lead(admission_date) OVER (PARTITION BY patient_key, institution_code, visit_type = 'outpatient' ORDER BY admission_date, id) - admission_date) END AS revisit_gap
   FROM claim WHERE is_current AND visit_type IN ('inpatient', 'outpatient')`;
 
+/** The columns and joins both entity queries share (CTEs lines, episodes, found and mix over base b). */
+const SHARED_COLUMNS = 'l.lines, l.amount, l.drug, l.consumable, l.service, l.with_ceiling, l.near_ceiling, l.qty_to_limit, l.digits, fd.findings, fd.at_risk, mx.cost_index';
+const SHARED_JOINS = ['lines l', 'episodes e', 'found fd', 'mix mx']
+  .map((t) => `LEFT JOIN ${t} ON ${t.split(' ')[1]}.code = b.code AND ${t.split(' ')[1]}.settle_month = b.settle_month`)
+  .join('\n     ')
+  .concat('\n     ORDER BY b.settle_month, b.code');
+
 export async function institutionFeatures(client: PoolClient, months: readonly string[]): Promise<InstitutionRow[]> {
   const { rows } = await client.query(
     `WITH base AS (
@@ -101,16 +108,11 @@ export async function institutionFeatures(client: PoolClient, months: readonly s
        FROM (${EPISODES}) e WHERE settle_month = ANY($1::date[]) GROUP BY 1, 2),
      found AS (${findingAggregates('f.institution_code')}),
      mix AS (${caseMix('c.institution_code')})
-     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, inst.kind, coalesce(inst.level, 0) AS level, inst.region, mx.cost_index, mx.stay_index,
-       l.lines, l.amount, l.drug, l.consumable, l.service, l.with_ceiling, l.near_ceiling, l.qty_to_limit, l.digits,
-       e.inpatient, e.readmit_15, e.readmit_31, e.outpatient, e.revisit_7, fd.findings, fd.at_risk
+     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, inst.kind, coalesce(inst.level, 0) AS level, inst.region, mx.stay_index,
+       ${SHARED_COLUMNS}, e.inpatient, e.readmit_15, e.readmit_31, e.outpatient, e.revisit_7
      FROM base b
      LEFT JOIN institution inst ON inst.code = b.code
-     LEFT JOIN lines l ON l.code = b.code AND l.settle_month = b.settle_month
-     LEFT JOIN episodes e ON e.code = b.code AND e.settle_month = b.settle_month
-     LEFT JOIN found fd ON fd.code = b.code AND fd.settle_month = b.settle_month
-     LEFT JOIN mix mx ON mx.code = b.code AND mx.settle_month = b.settle_month
-     ORDER BY b.settle_month, b.code`,
+     ${SHARED_JOINS}`,
     [months],
   );
   return rows.map((r) => ({
@@ -171,16 +173,11 @@ export async function physicianFeatures(client: PoolClient, months: readonly str
        FROM (${EPISODES}) e WHERE physician_code IS NOT NULL AND settle_month = ANY($1::date[]) GROUP BY 1, 2),
      found AS (${findingAggregates('f.physician_code')}),
      mix AS (${caseMix('c.physician_code')})
-     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, p.institution_code, p.specialty, mx.cost_index,
-       l.lines, l.amount, l.drug, l.consumable, l.service, l.with_ceiling, l.near_ceiling, l.qty_to_limit, l.digits,
-       e.outpatient, e.revisit_7, fd.findings, fd.at_risk
+     SELECT b.*, to_char(b.settle_month, 'YYYY-MM') AS period, p.institution_code, p.specialty,
+       ${SHARED_COLUMNS}, e.outpatient, e.revisit_7
      FROM base b
      LEFT JOIN physician p ON p.code = b.code
-     LEFT JOIN lines l ON l.code = b.code AND l.settle_month = b.settle_month
-     LEFT JOIN episodes e ON e.code = b.code AND e.settle_month = b.settle_month
-     LEFT JOIN found fd ON fd.code = b.code AND fd.settle_month = b.settle_month
-     LEFT JOIN mix mx ON mx.code = b.code AND mx.settle_month = b.settle_month
-     ORDER BY b.settle_month, b.code`,
+     ${SHARED_JOINS}`,
     [months],
   );
   return rows.map((r) => ({
