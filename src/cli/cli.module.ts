@@ -4,6 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
 import { ExportCommand, ExportRejectionsCommand } from './export.command';
+import { ModelCommand, ModelEvaluateCommand } from './model.command';
 import { ExportRiskCommand, ScoreCommand } from './scoring.command';
 import { ExportFindingsCommand, RulesBacktestCommand, RulesCommand, RulesListCommand, RulesTestCommand, ScreenCommand } from './screening.command';
 import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand, ImportStatusCommand } from './import.command';
@@ -22,6 +23,7 @@ export class CliModule {
         ScoreCommand, ExportRiskCommand,
         ScreenCommand, RulesCommand, RulesListCommand, RulesTestCommand, RulesBacktestCommand,
         DemoCommand, DemoGenerateCommand, DemoRunCommand,
+        ModelCommand, ModelEvaluateCommand,
       ],
     };
   }
