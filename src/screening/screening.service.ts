@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { JobQueue, PermanentJobError } from '../../jobs/job-queue';
 import { RuleHit, byPatient, screenClaims, screenPatient, screenPeriod } from '../rules-engine/engine';
-import { KnowledgeBase, ScreenClaim } from '../rules-engine/model';
+import { ScreenClaim } from '../rules-engine/model';
 import { CompiledRule } from '../rules-engine/rule-compiler';
 import { RuleLibraryService } from '../rules-engine/rules-engine.module';
 import { ScreeningCounts, ScreeningRun } from './screening.entities';
@@ -384,21 +384,5 @@ export class ScreeningService {
   /** Current rules (for the engine's in-memory uses, e.g. backtests). */
   compiledRules(): readonly CompiledRule[] {
     return this.library.rules;
-  }
-
-  /** For tests and backtests: the knowledge base as stored. */
-  async knowledgeBase(): Promise<KnowledgeBase> {
-    return this.withClient((c) => loadKnowledgeBase(c));
-  }
-
-  /** Helper for backtests: every current claim in windows of ids, with lines when asked. */
-  async *currentClaims(opts: { withLines: boolean; fromDay?: string; toDay?: string }): AsyncGenerator<ScreenClaim[]> {
-    const size = BigInt(this.config.screening.batchClaims);
-    const bounds = (await this.ds.query('SELECT min(id) AS lo, max(id) AS hi FROM claim WHERE is_current'))[0] as { lo: string | null; hi: string | null };
-    if (bounds.lo === null || bounds.hi === null) return;
-    for (let from = BigInt(bounds.lo); from <= BigInt(bounds.hi); from += size) {
-      const to = String(from + size - 1n);
-      yield await this.withClient((c) => readClaimBatch(c, String(from), to, null));
-    }
   }
 }
