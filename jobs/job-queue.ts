@@ -88,9 +88,9 @@ export class BullJobQueue extends JobQueue implements OnModuleDestroy {
 export class InProcessJobQueue extends JobQueue {
   private readonly logger = new Logger('Jobs');
   /** Jobs not yet settled, by id (a duplicate enqueue joins the running one). */
-  private readonly jobs = new Map<string, { state: string; promise: Promise<unknown> }>();
-  /** Settled jobs are counted, not kept: an API process runs for months. */
-  private readonly settled = { completed: 0, failed: 0 };
+  private readonly jobs = new Map<string, { queue: QueueName; state: string; promise: Promise<unknown> }>();
+  /** Settled jobs are counted per queue, not kept: an API process runs for months. */
+  private readonly settled = new Map<QueueName, { completed: number; failed: number }>(Object.values(QueueName).map((q) => [q, { completed: 0, failed: 0 }]));
 
   constructor(
     private readonly registry: JobHandlerRegistry,
@@ -102,11 +102,11 @@ export class InProcessJobQueue extends JobQueue {
   async enqueue<N extends JobName>(name: N, data: JobPayloads[N], jobId: string): Promise<JobHandle> {
     let entry = this.jobs.get(jobId);
     if (!entry) {
-      const e = { state: 'waiting', promise: Promise.resolve() as Promise<unknown> };
+      const e = { queue: JOB_QUEUE[name], state: 'waiting', promise: Promise.resolve() as Promise<unknown> };
       e.promise = this.run(name, data, jobId, e);
       e.promise.then(
-        () => this.settle(jobId, 'completed'),
-        () => this.settle(jobId, 'failed'),
+        () => this.settle(jobId, e.queue, 'completed'),
+        () => this.settle(jobId, e.queue, 'failed'),
       );
       this.jobs.set(jobId, e);
       entry = e;
@@ -135,14 +135,15 @@ export class InProcessJobQueue extends JobQueue {
     }
   }
 
-  private settle(jobId: string, outcome: 'completed' | 'failed') {
+  private settle(jobId: string, queue: QueueName, outcome: 'completed' | 'failed') {
     this.jobs.delete(jobId);
-    this.settled[outcome]++;
+    this.settled.get(queue)![outcome]++;
   }
 
   async counts() {
-    const c: Record<string, number> = { waiting: 0, active: 0, delayed: 0, ...this.settled };
-    for (const j of this.jobs.values()) c[j.state] = (c[j.state] ?? 0) + 1;
-    return { [QueueName.Import]: c };
+    const out: Record<string, Record<string, number>> = {};
+    for (const [q, settled] of this.settled) out[q] = { waiting: 0, active: 0, delayed: 0, ...settled };
+    for (const j of this.jobs.values()) out[j.queue]![j.state] = (out[j.queue]![j.state] ?? 0) + 1;
+    return out;
   }
 }

@@ -3,7 +3,6 @@ import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
 import { isUuid, parsePaging } from '../common/query';
-import { JobQueue } from '../../jobs/job-queue';
 import { ScreeningService } from '../screening/screening.service';
 import { ClaimJson, ImportsService } from './imports.service';
 import { FILE_SPECS, REFERENCE_FILES } from './interchange';
@@ -80,10 +79,7 @@ function checkClaimsBody(body: unknown): ClaimJson[] {
 @ApiTags('imports')
 @Controller('api/imports')
 export class ImportsController {
-  constructor(
-    private readonly imports: ImportsService,
-    private readonly jobs: JobQueue,
-  ) {}
+  constructor(private readonly imports: ImportsService) {}
 
   @Post()
   @HttpCode(202)

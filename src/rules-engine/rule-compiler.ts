@@ -3,7 +3,7 @@ import jsep from 'jsep';
 import { FACTS, FactContext, FactDef, FactLevel, FactType, FactValue } from './facts';
 import { OPERATORS } from './operators';
 import { Condition, Literal, Operand, RuleScope, RuleSpec } from './rule-spec';
-import { F, Fraction, dayNumber, dayText, fenText, fractionOf, fractionToFen } from './values';
+import { F, Fraction, dayNumber, dayText, fractionOf, fractionToFen } from './values';
 
 /** A rule error, located by its path in the rule document (the loader turns it into a line). */
 export class RuleCompileError extends Error {
@@ -418,4 +418,3 @@ function distance(a: string, b: string): number {
   return dp[b.length] as number;
 }
 
-export { fenText };

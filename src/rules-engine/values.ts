@@ -103,8 +103,3 @@ export function fenText(fen: number): string {
   const s = `${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}`;
   return neg ? `-${s}` : s;
 }
-
-/** 'YYYY-MM-DD' of a timestamp in ms, read in UTC+offsetMinutes. */
-export function dayOfTimestamp(ms: number): number {
-  return Math.floor(ms / DAY_MS);
-}

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { withPgClient } from '../database/pg-client';
 import { EntityType, featuresFor } from './features';
 import { institutionFeatures, monthsWithClaims, physicianFeatures } from './feature-store';
 import { EntityFeatures, PeerScore, rankScores, scoreAgainstPeers } from './peers';
@@ -28,14 +29,8 @@ export class ScoringService {
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  private async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const qr = this.ds.createQueryRunner();
-    const client = (await qr.connect()) as PoolClient;
-    try {
-      return await fn(client);
-    } finally {
-      await qr.release();
-    }
+  private withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return withPgClient(this.ds, fn);
   }
 
   /** Scores the given periods (YYYY-MM), or every period with claims; returns the periods scored. */

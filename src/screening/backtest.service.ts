@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { resolve } from 'node:path';
-import { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { withPgClient } from '../database/pg-client';
 import { RuleHit, byPatient, screenClaims, screenPatient, screenPeriod } from '../rules-engine/engine';
 import { ScreenClaim } from '../rules-engine/model';
 import { CompiledRule } from '../rules-engine/rule-compiler';
@@ -59,11 +59,9 @@ export class BacktestService {
     if (errors.length) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid backtest window', errors);
     const inWindow = (c: ScreenClaim) => (from === null || c.admissionDay >= from) && (to === null || c.admissionDay <= to);
 
-    const qr = this.ds.createQueryRunner();
-    const client = (await qr.connect()) as PoolClient;
     const hits: RuleHit[] = [];
     let screened = 0;
-    try {
+    return withPgClient(this.ds, async (client) => {
       const kb = await loadAllDeaths(client, await loadKnowledgeBase(client));
       const emit = (h: RuleHit) => {
         if (inWindow(h.claim)) hits.push(h);
@@ -99,9 +97,7 @@ export class BacktestService {
         )
       ).rows;
       return report(rule, opts, screened, hits, stored);
-    } finally {
-      await qr.release();
-    }
+    });
   }
 }
 

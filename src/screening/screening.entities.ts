@@ -103,7 +103,6 @@ export interface ScreeningCounts {
   /** Hits per category in this run (line/claim hits of its claims; history and period hits of what it touched). */
   hits: Record<string, number>;
   inserted: number;
-  reopened: number;
   updated: number;
   retired: number;
 }

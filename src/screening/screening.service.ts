@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
+import { withPgClient } from '../database/pg-client';
 import { JobQueue, PermanentJobError } from '../../jobs/job-queue';
 import { RuleHit, byPatient, screenClaims, screenPatient, screenPeriod } from '../rules-engine/engine';
 import { ScreenClaim } from '../rules-engine/model';
@@ -15,6 +16,7 @@ import {
   BulkMode,
   ReconcileCounts,
   loadAllDeaths,
+  loadDeaths,
   loadKnowledgeBase,
   loadPeriodStats,
   readClaimBatch,
@@ -55,14 +57,8 @@ export class ScreeningService {
     return this.rules.library;
   }
 
-  private async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const qr = this.ds.createQueryRunner();
-    const client = (await qr.connect()) as PoolClient;
-    try {
-      return await fn(client);
-    } finally {
-      await qr.release();
-    }
+  private withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return withPgClient(this.ds, fn);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -304,7 +300,7 @@ export class ScreeningService {
         let t = Date.now();
         const claims = await readClaimsWithDigests(c, chunk.where.replace(/patient_key/g, 'c.patient_key'), chunk.values);
         const patients = byPatient(claims);
-        const chunkKb = patientsCovered === 'listed' ? { ...kb, deaths: (await loadKnowledgeBase(c, [...patients.keys()])).deaths } : kb;
+        const chunkKb = patientsCovered === 'listed' ? { ...kb, deaths: await loadDeaths(c, [...patients.keys()]) } : kb;
         ms.read += Date.now() - t;
         t = Date.now();
         const found: RuleHit[] = [];
@@ -343,7 +339,7 @@ export class ScreeningService {
       'SELECT claims, lines, inserted, updated, retired, hits FROM screening_batch WHERE run_id = $1',
       [run.id],
     );
-    const counts: ScreeningCounts = { claims: 0, lines: 0, hits, inserted: total.inserted, reopened: 0, updated: total.updated, retired: total.retired };
+    const counts: ScreeningCounts = { claims: 0, lines: 0, hits, inserted: total.inserted, updated: total.updated, retired: total.retired };
     for (const b of batches.rows) {
       counts.claims += b.claims;
       counts.lines += b.lines;

@@ -83,16 +83,20 @@ export async function loadKnowledgeBase(client: PoolClient, deathsFor?: readonly
   const institutions = new Map<string, InstitutionEntry>();
   const inst = await client.query({ text: 'SELECT code, kind, level, region FROM institution', rowMode: 'array' });
   for (const r of inst.rows as ArrayRow[]) institutions.set(r[0] as string, { code: r[0] as string, kind: r[1] as string, level: r[2] as number | null, region: r[3] as string });
+  return { catalog, institutions, deaths: deathsFor ? await loadDeaths(client, deathsFor) : new Map() };
+}
+
+/** Registry death dates of the given patients. */
+export async function loadDeaths(client: PoolClient, patientKeys: readonly string[]): Promise<Map<string, number>> {
   const deaths = new Map<string, number>();
-  if (deathsFor && deathsFor.length > 0) {
-    const d = await client.query({
-      text: `SELECT patient_key, death_date - ${EPOCH} FROM person WHERE death_date IS NOT NULL AND patient_key = ANY($1::bpchar[])`,
-      values: [deathsFor],
-      rowMode: 'array',
-    });
-    for (const r of d.rows as ArrayRow[]) deaths.set(r[0] as string, r[1] as number);
-  }
-  return { catalog, institutions, deaths };
+  if (patientKeys.length === 0) return deaths;
+  const d = await client.query({
+    text: `SELECT patient_key, death_date - ${EPOCH} FROM person WHERE death_date IS NOT NULL AND patient_key = ANY($1::bpchar[])`,
+    values: [patientKeys],
+    rowMode: 'array',
+  });
+  for (const r of d.rows as ArrayRow[]) deaths.set(r[0] as string, r[1] as number);
+  return deaths;
 }
 
 /** Registry deaths of every person (full runs). */
@@ -249,7 +253,7 @@ export interface ReconcileCounts {
 /**
  * Makes the open findings of `ruleIds` within a unit (an SQL predicate on finding `f`) equal the
  * hits just computed for that unit: new hits are inserted, changed or retired-then-back ones are
- * updated and reopened, open findings without a hit are retired. In one transaction, so a retry
+ * updated (a retired one reopened), open findings without a hit are retired. In one transaction, so a retry
  * after a failure starts from the same state; the unique subject makes it idempotent.
  */
 export async function reconcileFindings(

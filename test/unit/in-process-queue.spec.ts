@@ -32,6 +32,14 @@ describe('InProcessJobQueue', () => {
     expect((await queue.counts()).import).toMatchObject({ completed: 1, failed: 0, active: 0 });
   });
 
+  it('counts jobs under the queue their name belongs to', async () => {
+    registry.register('screen.plan', async () => 'planned');
+    await (await queue.enqueue('screen.plan', { runId: 'r' }, 'plan-r')).finished();
+    const counts = await queue.counts();
+    expect(counts.screening).toMatchObject({ completed: 1, failed: 0 });
+    expect(counts.import).toMatchObject({ completed: 0, failed: 0 });
+  });
+
   it('gives up after the configured attempts, and at once on a permanent error', async () => {
     registry.register('import.claims', async (job) => {
       calls.push(job.attempt);
