@@ -7,7 +7,15 @@ const STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.InvalidInput]: HttpStatus.BAD_REQUEST,
   [DomainErrorCode.Conflict]: HttpStatus.CONFLICT,
   [DomainErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [DomainErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [DomainErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [DomainErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
 };
+
+/** The HTTP status of a domain error code (the console's error pages use the same mapping). */
+export function domainStatus(code: DomainErrorCode): number {
+  return STATUS[code] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+}
 
 /** The one place where failures become HTTP responses: { error, message, errors: [{ path, reason }] }. */
 @Catch()

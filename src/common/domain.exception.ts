@@ -4,6 +4,9 @@ export enum DomainErrorCode {
   InvalidInput = 'INVALID_INPUT',
   Conflict = 'CONFLICT',
   Unavailable = 'UNAVAILABLE',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  TooManyRequests = 'TOO_MANY_REQUESTS',
 }
 
 export interface FieldError {

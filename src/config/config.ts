@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { RISK_LEVEL_FLOOR } from '../scoring/risk-levels';
 
 /** Raised at boot when the environment does not describe a valid configuration; lists every problem. */
 export class ConfigError extends Error {
@@ -74,6 +75,16 @@ const envSchema = z
     RULES_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
     SCREENING_BATCH_CLAIMS: int(100, 1_000_000).default(20_000),
     REPORT_MAX_RSS: z.preprocess(emptyToUndefined, bool.optional()),
+    CASE_GROUPING: z.enum(['institution-period', 'claim'], { message: 'must be institution-period or claim' }).default('institution-period'),
+    CASE_APPEAL_DAYS: int(1, 365).default(15),
+    CASE_REVIEW_DAYS: int(1, 365).default(30),
+    CASE_RECOVERY_DAYS: int(1, 365).default(30),
+    CASE_RISK_THRESHOLD: z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).max(100, { message: 'must be at most 100' }).default(RISK_LEVEL_FLOOR.high),
+    LOGIN_MAX_FAILURES: int(1, 100).default(5),
+    LOGIN_LOCKOUT_MINUTES: int(1, 10_080).default(15),
+    LOGIN_RATE_PER_MINUTE: int(1, 100_000).default(20),
+    SESSION_TTL_HOURS: int(1, 720).default(12),
+    SESSION_COOKIE_SECURE: z.preprocess(emptyToUndefined, bool.optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
   });
 
@@ -111,6 +122,29 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** Print the process's peak memory when a CLI command ends (the benchmark reads it). */
   reportMaxRss: boolean;
+  cases: {
+    /** How findings are grouped into cases: one per institution and settlement month, or one per claim (claim-level findings). */
+    grouping: 'institution-period' | 'claim';
+    /** Days after a decision within which the institution may appeal (申诉). */
+    appealDays: number;
+    /** Days after opening by which a case should be reviewed (shown as its review due date). */
+    reviewDays: number;
+    /** Days after a decision by which recoveries (refund, fine) are due. */
+    recoveryDays: number;
+    /** Institution risk score (0–100) at or above which a risk case is opened for the period (default 60: the console's "high" band, weighted mean positive robust z ≥ 1.5). */
+    riskThreshold: number;
+  };
+  auth: {
+    /** Consecutive wrong passwords that lock an account. */
+    maxFailures: number;
+    lockoutMinutes: number;
+    /** Login attempts one client address may make per minute (per process). */
+    loginRatePerMinute: number;
+    /** Idle time after which a session ends (sliding). */
+    sessionTtlHours: number;
+    /** Session cookie only over HTTPS; default: on when PUBLIC_URL is https. */
+    secureCookies: boolean;
+  };
 }
 
 /** Validates the environment; throws ConfigError naming every invalid variable. */
@@ -160,6 +194,20 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
     screening: { rulesDir: e.RULES_DIR ? resolve(e.RULES_DIR) : undefined, batchClaims: e.SCREENING_BATCH_CLAIMS },
     logLevel: e.LOG_LEVEL,
     reportMaxRss: e.REPORT_MAX_RSS ?? false,
+    cases: {
+      grouping: e.CASE_GROUPING,
+      appealDays: e.CASE_APPEAL_DAYS,
+      reviewDays: e.CASE_REVIEW_DAYS,
+      recoveryDays: e.CASE_RECOVERY_DAYS,
+      riskThreshold: e.CASE_RISK_THRESHOLD,
+    },
+    auth: {
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      lockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+      loginRatePerMinute: e.LOGIN_RATE_PER_MINUTE,
+      sessionTtlHours: e.SESSION_TTL_HOURS,
+      secureCookies: e.SESSION_COOKIE_SECURE ?? (e.PUBLIC_URL?.startsWith('https:') ?? false),
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Actor, CurrentActor, Roles } from '../accounts/roles';
 import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
 import { isUuid, parsePaging } from '../common/query';
 import { ScreeningService } from '../screening/screening.service';
@@ -39,14 +40,15 @@ export class ClaimsController {
 
   @Post()
   @HttpCode(200)
+  @Roles('admin', 'supervisor')
   @ApiOperation({
     summary: 'Submit a batch of settled claims with their lines (JSON)',
     description: `Same validation as the CSV import; at most ${MAX_BATCH} claims. Each claim is answered: accepted (new), corrected (new version), unchanged, or rejected with field paths and reasons. Rejected claims are kept and listed under /api/rejections.`,
   })
   @ApiBody({ schema: { type: 'object', required: ['claims'], properties: { claims: { type: 'array', items: claimSchema } } } })
-  async submit(@Body() body: unknown) {
+  async submit(@Body() body: unknown, @CurrentActor() actor: Actor) {
     const claims = checkClaimsBody(body);
-    const result = await this.imports.importClaimsJson(claims);
+    const result = await this.imports.importClaimsJson(claims, actor);
     // Accepted or corrected claims are screened by a queued job; the response names its run.
     const changed = result.counts.accepted + result.counts.corrected > 0;
     const run = changed ? await this.screening.requestForImport(result.importId) : null;
@@ -83,6 +85,7 @@ export class ImportsController {
 
   @Post()
   @HttpCode(202)
+  @Roles('admin', 'supervisor')
   @UseInterceptors(AnyFilesInterceptor())
   @ApiOperation({
     summary: 'Upload interchange CSV files; starts an import job per kind',
@@ -91,7 +94,7 @@ export class ImportsController {
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } }, mapping: { type: 'string', format: 'binary' }, kind: { type: 'string', enum: ['claims', 'reference'] } } } })
-  async upload(@UploadedFiles() files: Express.Multer.File[] | undefined, @Body('kind') kind?: string) {
+  async upload(@CurrentActor() actor: Actor, @UploadedFiles() files: Express.Multer.File[] | undefined, @Body('kind') kind?: string) {
     const uploaded = files ?? [];
     if (uploaded.length === 0) throw new DomainException(DomainErrorCode.InvalidInput, 'no files uploaded', [{ path: 'files', reason: 'attach at least one CSV file' }]);
     const dir = uploaded[0]!.destination;
@@ -108,19 +111,21 @@ export class ImportsController {
     }
     const runs = [];
     for (const kind of kinds) {
-      const { run } = await this.imports.startImport(kind, dir, { mappingPath: mapping?.path });
+      const { run } = await this.imports.startImport(kind, dir, { mappingPath: mapping?.path, actor });
       runs.push({ id: run.id, kind: run.kind, status: run.status, files: run.files, url: `/api/imports/${run.id}` });
     }
     return { imports: runs };
   }
 
   @Get()
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'Recent imports' })
   async list() {
     return { imports: await this.imports.listRuns() };
   }
 
   @Get(':id')
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'An import: status and counts (accepted, corrected, unchanged, rejected, orphan lines)' })
   async get(@Param('id') id: string) {
     if (!isUuid(id)) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid import id', [{ path: 'id', reason: 'must be a UUID' }]);
@@ -134,6 +139,7 @@ export class RejectionsController {
   constructor(private readonly imports: ImportsService) {}
 
   @Get()
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'Rejected claims, orphan lines and reference rows, with every reason (paged)' })
   @ApiQuery({ name: 'import', required: false, description: 'import id' })
   @ApiQuery({ name: 'kind', required: false, enum: ['claim', 'orphan_line', 'reference_row'] })

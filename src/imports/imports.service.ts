@@ -16,6 +16,8 @@ import { ClaimOutcome, ClaimsImporter } from './claims-importer';
 import { ColumnMapping, ColumnMappingError, IDENTITY_MAPPING, loadColumnMapping, sourceFileName } from './column-mapping';
 import { CsvFormatError } from './csv-source';
 import { UnsupportedEncodingError } from './encoding';
+import { Actor, systemActor } from '../accounts/roles';
+import { AuditService } from '../audit/audit.service';
 import { ImportProgressBus } from './import-progress.bus';
 import { ClaimImportCounts, ImportKind, ImportRun, ReferenceFileCounts, RejectedRecord, RejectionReason } from './import-run.entity';
 import { InterchangeFile, REFERENCE_FILES } from './interchange';
@@ -26,6 +28,8 @@ export interface StartImportOptions {
   mappingPath?: string;
   /** Where the files are kept (the upload folder); defaults to the directory itself. */
   source?: string;
+  /** Who asks for the import (the audit trail names them); the system when omitted. */
+  actor?: Actor;
 }
 
 export interface ClaimJson extends Record<string, unknown> {
@@ -57,6 +61,7 @@ export class ImportsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jobs: JobQueue,
     private readonly progressBus: ImportProgressBus,
+    private readonly audit: AuditService,
   ) {
     this.pseudonymizer = new Pseudonymizer(config.privacy.pseudonymKey);
   }
@@ -96,12 +101,22 @@ export class ImportsService {
     if (files.length === 0) {
       throw new DomainException(DomainErrorCode.InvalidInput, `${directory} holds none of the reference files (${REFERENCE_FILES.map((f) => `${f}.csv`).join(', ')})`);
     }
-    const run = await this.ds.getRepository(ImportRun).save({
-      kind,
-      status: 'queued',
-      source: opts.source ?? directory,
-      files,
-      mapping: mapping === IDENTITY_MAPPING ? null : mapping,
+    const run = await this.ds.transaction(async (m) => {
+      const saved = await m.getRepository(ImportRun).save({
+        kind,
+        status: 'queued',
+        source: opts.source ?? directory,
+        files,
+        mapping: mapping === IDENTITY_MAPPING ? null : mapping,
+      });
+      await this.audit.record(m, {
+        actor: opts.actor ?? systemActor(),
+        action: `import.${kind}.start`,
+        entityType: 'import_run',
+        entityId: saved.id,
+        after: { kind, source: saved.source, files, mapped: saved.mapping !== null },
+      });
+      return saved;
     });
     const job = await this.jobs.enqueue(kind === 'claims' ? 'import.claims' : 'import.reference', { importId: run.id }, `import-${run.id}`);
     return { run, job };
@@ -191,7 +206,7 @@ export class ImportsService {
   }
 
   /** POST /api/claims: a JSON batch through the same validation and merge, answered claim by claim. */
-  async importClaimsJson(claims: ClaimJson[]): Promise<{ importId: string; counts: ClaimImportCounts; results: ClaimResult[] }> {
+  async importClaimsJson(claims: ClaimJson[], actor: Actor = systemActor()): Promise<{ importId: string; counts: ClaimImportCounts; results: ClaimResult[] }> {
     const claimRows: Record<string, unknown>[] = [];
     const itemRows: Record<string, unknown>[] = [];
     const itemPath: string[] = [];
@@ -226,6 +241,13 @@ export class ImportsService {
         version: o.version,
         errors: o.reasons?.map((r) => ({ path: pathOf(r), reason: r.value !== null ? `"${r.value}" ${r.reason}` : r.reason })),
       }));
+      await this.audit.record(this.ds.manager, {
+        actor,
+        action: 'import.claims.json',
+        entityType: 'import_run',
+        entityId: run.id,
+        after: { counts, claims: results.map((r) => ({ claim_id: r.claim_id, status: r.status, version: r.version })) },
+      });
       return { importId: run.id, counts, results };
     } catch (err) {
       await this.ds.query(`UPDATE import_run SET status = 'failed', error = $2 WHERE id = $1`, [run.id, (err as Error).message]);

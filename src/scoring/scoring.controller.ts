@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ownInstitution } from '../accounts/institution-scope';
+import { Actor, CurrentActor, Roles } from '../accounts/roles';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { parsePaging } from '../common/query';
 import { ScoringService } from './scoring.service';
@@ -18,6 +20,7 @@ export class ScoringController {
   constructor(private readonly scoring: ScoringService) {}
 
   @Get('risk')
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'Risk scores of a period (latest when omitted), riskiest first, each with the features that drive it against its peers' })
   @ApiQuery({ name: 'period', required: false, description: 'YYYY-MM' })
   @ApiQuery({ name: 'entity', required: false, enum: ['institution', 'physician'] })
@@ -32,18 +35,22 @@ export class ScoringController {
   }
 
   @Get('risk/models')
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'Versions of the supervised risk model: reviewed rows, cross-validated ROC-AUC and PR-AUC, feature importance' })
   async models() {
     return { models: await this.scoring.models() };
   }
 
   @Get('institutions/:code/risk')
-  @ApiOperation({ summary: "An institution's risk score in every period, with explanations (e.g. 次均住院费用为同级同类机构中位数的 2.1 倍)" })
-  async institution(@Param('code') code: string) {
+  @Roles('admin', 'supervisor', 'auditor', 'institution')
+  @ApiOperation({ summary: "An institution's risk score in every period, with explanations (e.g. 次均住院费用为同级同类机构中位数的 2.1 倍); institution logins: their own only" })
+  async institution(@Param('code') code: string, @CurrentActor() actor?: Actor) {
+    ownInstitution(actor, code, 'code');
     return this.scoring.history('institution', code);
   }
 
   @Get('physicians/:code/risk')
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: "A physician's risk score in every period, against physicians of the same specialty" })
   async physician(@Param('code') code: string) {
     return this.scoring.history('physician', code);

@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { mayRead, ownInstitution } from '../accounts/institution-scope';
+import { Actor, CurrentActor, Roles, ROLES } from '../accounts/roles';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { isUuid, parsePaging } from '../common/query';
 import { RuleLibraryService } from '../rules-engine/rules-engine.module';
@@ -13,7 +15,8 @@ export class FindingsController {
   constructor(private readonly findings: FindingsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Findings (疑点), newest month first; each names its rule, amount at risk and why (paged)' })
+  @Roles('admin', 'supervisor', 'auditor', 'institution')
+  @ApiOperation({ summary: 'Findings (疑点), newest month first; each names its rule, amount at risk and why (paged); institution logins see only their own' })
   @ApiQuery({ name: 'institution', required: false, description: 'institution code' })
   @ApiQuery({ name: 'category', required: false, description: 'e.g. PRICE_CEILING' })
   @ApiQuery({ name: 'rule', required: false, description: 'rule id, e.g. price-ceiling' })
@@ -23,14 +26,20 @@ export class FindingsController {
   @ApiQuery({ name: 'page', required: false })
   @ApiQuery({ name: 'pageSize', required: false })
   @ApiOkResponse({ description: '{ total, page, pageSize, items: [{ id, claimId, itemSeq, ruleId, ruleVersion, category, amountAtRisk, why: { zh, en }, evidence, status, … }] }' })
-  async list(@Query() query: Record<string, unknown>) {
-    return this.findings.list(FindingsService.parseFilter(query, parsePaging(query)));
+  async list(@Query() query: Record<string, unknown>, @CurrentActor() actor?: Actor) {
+    const filter = FindingsService.parseFilter(query, parsePaging(query));
+    const own = ownInstitution(actor, filter.institution, 'institution');
+    return this.findings.list(own ? { ...filter, institution: own } : filter);
   }
 
   @Get(':id')
+  @Roles('admin', 'supervisor', 'auditor', 'institution')
   @ApiOperation({ summary: 'One finding with its evidence (the fact values that made the rule fire)' })
-  async get(@Param('id') id: string) {
-    return this.findings.get(id);
+  async get(@Param('id') id: string, @CurrentActor() actor?: Actor) {
+    const finding = await this.findings.get(id);
+    // Another institution's finding does not exist as far as an institution login can tell.
+    if (!mayRead(actor, finding.institutionCode)) throw new DomainException(DomainErrorCode.NotFound, `finding ${id} does not exist`);
+    return finding;
   }
 }
 
@@ -63,6 +72,7 @@ function ruleView(r: CompiledRule, stats: RuleHitStats | undefined) {
 }
 
 @ApiTags('screening')
+@Roles(...ROLES)
 @Controller('api/rules')
 export class RulesController {
   constructor(
@@ -94,25 +104,28 @@ export class ScreeningRunsController {
 
   @Post()
   @HttpCode(202)
+  @Roles('admin', 'supervisor')
   @ApiOperation({ summary: 'Screen every import not yet screened, or everything again with ?all=true; returns the runs started' })
   @ApiQuery({ name: 'all', required: false, description: 'true: re-screen every current claim with the library as it is now' })
-  async start(@Query('all') all?: string) {
+  async start(@CurrentActor() actor: Actor, @Query('all') all?: string) {
     if (all !== undefined && all !== 'true' && all !== 'false') {
       throw new DomainException(DomainErrorCode.InvalidInput, 'invalid parameter', [{ path: 'all', reason: 'must be true or false' }]);
     }
-    if (all === 'true') return { runs: [await this.screening.requestFull()] };
+    if (all === 'true') return { runs: [await this.screening.requestFull(actor)] };
     const runs = [];
     for (const importId of await this.screening.unscreenedImports()) runs.push(await this.screening.requestForImport(importId));
     return { runs };
   }
 
   @Get()
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'Recent screening runs' })
   async list() {
     return { runs: await this.screening.listRuns() };
   }
 
   @Get(':id')
+  @Roles('admin', 'supervisor', 'auditor')
   @ApiOperation({ summary: 'A screening run: status, batches, hits per category, findings inserted, updated and retired' })
   async get(@Param('id') id: string) {
     if (!isUuid(id)) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid run id', [{ path: 'id', reason: 'must be a UUID' }]);

@@ -1,3 +1,5 @@
+import { Actor, systemActor } from '../accounts/roles';
+import { AuditService } from '../audit/audit.service';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PoolClient } from 'pg';
@@ -49,6 +51,7 @@ export class ScreeningService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jobs: JobQueue,
     private readonly rules: RuleLibraryService,
+    private readonly audit: AuditService,
   ) {
     this.bulkMode = config.database.embedded ? 'unnest' : 'copy';
   }
@@ -85,8 +88,12 @@ export class ScreeningService {
   }
 
   /** Re-screens every current claim with the library as it is now. */
-  async requestFull(): Promise<ScreeningRun> {
-    const run = await this.ds.getRepository(ScreeningRun).save({ importId: null, libraryHash: this.library.hash });
+  async requestFull(actor: Actor = systemActor()): Promise<ScreeningRun> {
+    const run = await this.ds.transaction(async (m) => {
+      const saved = await m.getRepository(ScreeningRun).save({ importId: null, libraryHash: this.library.hash });
+      await this.audit.record(m, { actor, action: 'screening.request', entityType: 'screening_run', entityId: saved.id, after: { scope: 'all current claims', libraryHash: saved.libraryHash } });
+      return saved;
+    });
     await this.jobs.enqueue('screen.plan', { runId: run.id }, `screen-plan-${run.id}-0`);
     return run;
   }

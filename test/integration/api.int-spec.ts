@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createTestHttp } from '../support/app';
+import { AuditService } from '../../src/audit/audit.service';
+import { bearer, createUserWithToken, TestUser } from '../support/auth';
 import { dropSchema, testConfig, uniqueName, waitFor } from '../support/test-env';
 
 const SMALL = join(__dirname, '..', 'fixtures', 'small');
@@ -34,10 +36,13 @@ describe('HTTP API', () => {
   const { config } = testConfig(schema);
   let app: INestApplication;
   let http: ReturnType<typeof request>;
+  let supervisor: TestUser;
 
   beforeAll(async () => {
     app = (await createTestHttp(config)).app;
-    http = request(app.getHttpServer());
+    // Every call below is a supervisor's (imports and claims are theirs to submit).
+    supervisor = await createUserWithToken(app, { role: 'supervisor' });
+    http = request.agent(app.getHttpServer()).set(bearer(supervisor.token));
   });
   afterAll(async () => {
     await app?.close();
@@ -51,7 +56,8 @@ describe('HTTP API', () => {
 
   it('serves the OpenAPI document at /api/docs', async () => {
     const res = await http.get('/api/docs/openapi.json').expect(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/claims', '/api/imports', '/api/imports/{id}', '/api/rejections', '/health']));
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/claims', '/api/imports', '/api/imports/{id}', '/api/rejections', '/health', '/api/auth/login']));
+    expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual(['bearer', 'cookie']);
     await http.get('/api/docs').expect(200);
   });
 
@@ -66,6 +72,13 @@ describe('HTTP API', () => {
     (corrected.items as Record<string, unknown>[])[1] = { item_seq: 2, item_code: '001103000010000', service_date: '2025-01-03', unit_price: '7.00', quantity: 1, amount: '7.00' };
     const corr = await http.post('/api/claims').send({ claims: [corrected] }).expect(200);
     expect(corr.body.results[0]).toMatchObject({ status: 'corrected', version: 2 });
+    // Each batch is in the audit trail under the supervisor who sent it.
+    const trail = await app.get(AuditService).list({ action: 'import.claims.json', limit: 10, offset: 0 });
+    expect(trail.items.map((e) => [e.actor.name, e.entityId, (e.after as { counts: { corrected: number } }).counts.corrected])).toEqual([
+      [supervisor.name, corr.body.importId, 1],
+      [supervisor.name, again.body.importId, 0],
+      [supervisor.name, first.body.importId, 0],
+    ]);
 
     const bad = claim({ claim_id: 'API-2', patient_gender: 'X', discharge_date: '2025-01-01' });
     (bad.items as Record<string, unknown>[])[0]!.quantity = 0;

@@ -13,6 +13,7 @@ import { ImportsService } from '../../src/imports/imports.service';
 import { ScoringService } from '../../src/scoring/scoring.service';
 import { ScreeningService } from '../../src/screening/screening.service';
 import { createTestHttp, readCsv } from '../support/app';
+import { bearer, createUserWithToken } from '../support/auth';
 import { dropSchema, testConfig, uniqueName, waitFor } from '../support/test-env';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
@@ -29,7 +30,8 @@ describe('risk scoring (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
     await generateDemoData({ outDir: dataDir, claims: 6000, seed: 'risk-it' });
     app = (await createTestHttp(config)).app;
-    http = request(app.getHttpServer());
+    const supervisor = await createUserWithToken(app, { role: 'supervisor' });
+    http = request.agent(app.getHttpServer()).set(bearer(supervisor.token));
     ds = app.get(getDataSourceToken());
     const imports = app.get(ImportsService);
     await (await imports.startImport('reference', join(dataDir, 'reference'))).job.finished();

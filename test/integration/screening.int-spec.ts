@@ -18,6 +18,7 @@ import { modelFromRows } from '../../src/rules-engine/from-rows';
 import { RuleLibraryService } from '../../src/rules-engine/rules-engine.module';
 import { fenText } from '../../src/rules-engine/values';
 import { createTestHttp, readCsv } from '../support/app';
+import { bearer, createUserWithToken } from '../support/auth';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
@@ -53,7 +54,8 @@ describe('screening (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
     await generateDemoData({ outDir: dataDir, claims: 3000, seed: 'screening-it' });
     app = (await createTestHttp(config)).app;
-    http = request(app.getHttpServer());
+    const supervisor = await createUserWithToken(app, { role: 'supervisor' });
+    http = request.agent(app.getHttpServer()).set(bearer(supervisor.token));
     ds = app.get(getDataSourceToken());
     screening = app.get(ScreeningService);
     await importAndScreen('reference', 'reference');

@@ -29,6 +29,8 @@ const ALL_DEFAULTS: AppConfig = {
   privacy: { pseudonymKey: DEV_KEY, usingDevelopmentKey: true },
   import: { defaultUtcOffset: '+08:00' },
   screening: { rulesDir: undefined, batchClaims: 20_000 },
+  cases: { grouping: 'institution-period', appealDays: 15, reviewDays: 30, recoveryDays: 30, riskThreshold: 60 },
+  auth: { maxFailures: 5, lockoutMinutes: 15, loginRatePerMinute: 20, sessionTtlHours: 12, secureCookies: false },
   logLevel: 'log',
   reportMaxRss: false,
 };
@@ -98,6 +100,8 @@ describe('defaults', () => {
       queue: { ...ALL_DEFAULTS.queue, prefix: 'fg-1', concurrency: 8, attempts: 3, backoffMs: 0, lockMs: 60_000 },
       import: { defaultUtcOffset: '-05:00' },
       screening: { rulesDir: '/etc/fundguard/rules', batchClaims: 5000 },
+      // An https PUBLIC_URL makes the session cookie Secure unless SESSION_COOKIE_SECURE says otherwise.
+      auth: { ...ALL_DEFAULTS.auth, secureCookies: true },
       logLevel: 'debug',
     });
   });
