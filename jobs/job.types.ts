@@ -17,11 +17,13 @@ export interface JobPayloads {
   'screen.finish': { runId: string };
   /** Risk scores of these periods (YYYY-MM), recomputed from the claims and findings. */
   'score.periods': { periods: string[] };
+  /** Open cases from open findings not yet in a case and from high risk scores (idempotent; `after` says what triggered it). */
+  'cases.open': { after: string };
 }
 
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish', 'score.periods'];
+export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish', 'score.periods', 'cases.open'];
 
 /** The queue each job runs on: one processor per queue. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -31,6 +33,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'screen.batch': QueueName.Screening,
   'screen.finish': QueueName.Screening,
   'score.periods': QueueName.Screening,
+  'cases.open': QueueName.Screening,
 };
 
 export interface JobOf<N extends JobName> {

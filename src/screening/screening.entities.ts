@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { MONEY } from '../database/base.entity';
 
-export type FindingStatus = 'open' | 'retired';
+/** open → retired when its claim version is replaced or the rule no longer holds; confirmed/dismissed by case review. */
+export type FindingStatus = 'open' | 'retired' | 'confirmed' | 'dismissed';
 
 /**
  * 疑点 / 违规: one hit of one rule on a claim version, or on one of its lines. The subject
