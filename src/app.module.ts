@@ -1,6 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccountsModule } from './accounts/accounts.module';
+import { AuditModule } from './audit/audit.module';
+import { CasesModule } from './cases/cases.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ImportsModule } from './imports/imports.module';
@@ -25,10 +29,14 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config, opts),
         JobsModule.forRoot(config, { runWorkers: role !== 'api' }),
+        AuditModule,
+        AccountsModule,
+        ConsoleModule,
         RulesEngineModule,
         ScreeningModule,
         ScoringModule,
         ImportsModule,
+        CasesModule,
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],
     };
