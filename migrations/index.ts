@@ -1,6 +1,9 @@
 import { Init1763800000000 } from './1763800000000-init';
 import { Screening1763900000000 } from './1763900000000-screening';
 import { RiskScores1764000000000 } from './1764000000000-risk-scores';
+import { Accounts1764100000000 } from './1764100000000-accounts';
+import { Audit1764100001000 } from './1764100001000-audit';
+import { Cases1764100002000 } from './1764100002000-cases';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
-export const MIGRATIONS = [Init1763800000000, Screening1763900000000, RiskScores1764000000000];
+export const MIGRATIONS = [Init1763800000000, Screening1763900000000, RiskScores1764000000000, Accounts1764100000000, Audit1764100001000, Cases1764100002000];

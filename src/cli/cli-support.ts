@@ -1,6 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
+import { userInfo } from 'node:os';
+import { Actor, systemActor } from '../accounts/roles';
 import { AppModule, ProcessRole } from '../app.module';
 import { AppConfig } from '../config/config';
 import { ImportRun } from '../imports/import-run.entity';
@@ -18,6 +20,17 @@ export async function withApp<T>(config: AppConfig, role: ProcessRole, fn: (app:
   } finally {
     await app.close();
   }
+}
+
+/** The CLI acts as the system, named after the operating-system user (the audit trail shows who ran it). */
+export function cliActor(): Actor {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the audit still says it came from the CLI.
+  }
+  return systemActor(`cli:${user}`);
 }
 
 /** The one line that says where data and jobs go. */

@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../config/config';
 import { ConfigModule } from '../config/config.module';
+import { AuditCommand, AuditVerifyCommand } from './audit.command';
+import { CasesCommand, CasesListCommand, CasesOpenCommand } from './cases.command';
 import { DbCommand, DbMigrateCommand } from './db.command';
+import { USERS_COMMANDS } from './users.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
 import { ExportCommand, ExportRejectionsCommand } from './export.command';
 import { ModelCommand, ModelEvaluateCommand } from './model.command';
@@ -24,6 +27,9 @@ export class CliModule {
         ScreenCommand, RulesCommand, RulesListCommand, RulesTestCommand, RulesBacktestCommand,
         DemoCommand, DemoGenerateCommand, DemoRunCommand,
         ModelCommand, ModelEvaluateCommand,
+        ...USERS_COMMANDS,
+        AuditCommand, AuditVerifyCommand,
+        CasesCommand, CasesOpenCommand, CasesListCommand,
       ],
     };
   }

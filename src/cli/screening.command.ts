@@ -13,7 +13,7 @@ import { BacktestService } from '../screening/backtest.service';
 import { FindingsService } from '../screening/findings.service';
 import { ScreeningRun } from '../screening/screening.entities';
 import { ScreeningService } from '../screening/screening.service';
-import { modeLine, withApp } from './cli-support';
+import { cliActor, modeLine, withApp } from './cli-support';
 
 /** One line per run: what was screened and what changed. */
 export function describeScreeningRun(run: ScreeningRun): string {
@@ -49,7 +49,7 @@ export class ScreenCommand extends CommandRunner {
     const ok = await withApp(this.config, 'cli', async (app) => {
       const screening = app.get(ScreeningService);
       const runs: ScreeningRun[] = [];
-      if (o.all) runs.push(await screening.requestFull());
+      if (o.all) runs.push(await screening.requestFull(cliActor()));
       else for (const id of await screening.unscreenedImports()) runs.push(await screening.requestForImport(id));
       if (runs.length === 0) process.stdout.write('every import is screened already (use --all to screen everything again)\n');
       let allOk = true;

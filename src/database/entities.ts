@@ -1,3 +1,6 @@
+import { ApiToken, UserAccount, UserSession } from '../accounts/account.entities';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { CaseAppeal, CaseDecision, CaseFinding, Recovery, RecoveryPayment, SupervisionCase } from '../cases/case.entities';
 import { Claim, ClaimHead, ClaimItem } from '../claims/claim.entity';
 import { ImportRun, RejectedRecord } from '../imports/import-run.entity';
 import { RiskModel } from '../scoring/risk-model.entity';
@@ -6,4 +9,4 @@ import { ClaimDigestRow, Finding, ScreeningBatch, ScreeningRun } from '../screen
 import { CatalogItem, FundLedgerEntry, Inspector, Institution, Person, Physician } from '../reference/reference.entities';
 
 /** Every entity of the service: the drift test compares these with the migrations. */
-export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel];
+export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel, UserAccount, UserSession, ApiToken, AuditEntry, SupervisionCase, CaseFinding, CaseDecision, CaseAppeal, Recovery, RecoveryPayment];
