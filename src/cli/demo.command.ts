@@ -10,7 +10,8 @@ import { ImportKind } from '../imports/import-run.entity';
 import { ImportsService } from '../imports/imports.service';
 import { startHttp } from '../http';
 import { FindingsService } from '../screening/findings.service';
-import { describeRun, modeLine, ProgressReporter } from './cli-support';
+import { ensureDemoAccounts } from '../demo/demo-accounts';
+import { cliActor, describeRun, modeLine, ProgressReporter } from './cli-support';
 import { awaitScreening } from './import.command';
 import { printFindingCounts } from './screening.command';
 
@@ -66,7 +67,7 @@ export class DemoRunCommand extends CommandRunner {
       ['claims, batch 2 (re-sends and corrections)', 'claims', join(dir, 'claims-batch2')],
     ];
     for (const [label, kind, path] of steps) {
-      const { run, job } = await imports.startImport(kind, path);
+      const { run, job } = await imports.startImport(kind, path, { actor: cliActor() });
       const progress = new ProgressReporter(label);
       const listener = (e: { importId: string; phase: string; done: number; total: number }) => e.importId === run.id && progress.update(e.done, e.total, e.phase);
       bus.on('progress', listener);
@@ -77,10 +78,16 @@ export class DemoRunCommand extends CommandRunner {
       if (kind === 'claims') await awaitScreening(app, run.id);
     }
     await printFindingCounts(app.get(FindingsService));
+    const logins = await ensureDemoAccounts(app, cliActor());
     process.stdout.write(
       [
         '',
+        'Console logins (new passwords on every run; demo only):',
+        ...logins.map((l) => `  ${l.role.padEnd(12)} ${l.name.padEnd(18)} ${l.password}${l.institutionCode ? `  (institution ${l.institutionCode})` : ''}`),
+        '',
         'FundGuard demo is running:',
+        `  console (log in)     ${url}/console`,
+        `  case queue           ${url}/console/cases`,
         `  API docs (OpenAPI)   ${url}/api/docs`,
         `  health               ${url}/health`,
         `  imports              ${url}/api/imports`,
@@ -88,6 +95,9 @@ export class DemoRunCommand extends CommandRunner {
         `  findings             ${url}/api/findings`,
         `  rule library         ${url}/api/rules`,
         `  risk scores          ${url}/api/risk`,
+        `  cases                ${url}/api/cases`,
+        `  audit trail          ${url}/console/audit  (auditor, admin)`,
+        `  queues               ${url}/console/queues  (admin)`,
         `  demo files + labels  ${dir}`,
         o.exit ? '' : 'Press Ctrl-C to stop.',
         '',

@@ -6,7 +6,8 @@ import { ImportProgressBus } from '../imports/import-progress.bus';
 import { ImportKind } from '../imports/import-run.entity';
 import { ImportsService } from '../imports/imports.service';
 import { ScreeningService } from '../screening/screening.service';
-import { describeRun, modeLine, ProgressReporter, withApp } from './cli-support';
+import { CasesService } from '../cases/cases.service';
+import { cliActor, describeRun, modeLine, ProgressReporter, withApp } from './cli-support';
 import { describeScreeningRun } from './screening.command';
 
 /** Waits for the screening of an import, if it asked for one, and prints it. */
@@ -19,6 +20,10 @@ export async function awaitScreening(app: INestApplicationContext, importId: str
   if (done.status !== 'completed') return false;
   // The run queued the risk scoring of the months it touched: wait for it too (the same job).
   await (await screening.requestScoring(done))?.finished();
+  // Then the cases (the jobs queue the same opening; it is idempotent, and this command should leave
+  // the queue of cases complete when it exits).
+  const opened = await app.get(CasesService).open(cliActor());
+  process.stdout.write(`cases: ${opened.findings.opened} opened from findings (${opened.findings.findingsAdded} finding(s) added), ${opened.risk.opened} from risk scores\n`);
   return true;
 }
 
@@ -27,7 +32,7 @@ export async function runImportCommand(config: AppConfig, kind: ImportKind, dir:
   process.stderr.write(`${modeLine(config)}\n`);
   return withApp(config, 'cli', async (app) => {
     const imports = app.get(ImportsService);
-    const { run, job } = await imports.startImport(kind, dir, { mappingPath });
+    const { run, job } = await imports.startImport(kind, dir, { mappingPath, actor: cliActor() });
     const progress = new ProgressReporter(`import ${kind}`);
     const onProgress = (e: { importId: string; phase: string; done: number; total: number }) => {
       if (e.importId === run.id) progress.update(e.done, e.total, e.phase);
