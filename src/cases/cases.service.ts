@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CaseEvents } from './case-events';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { mayRead, ownInstitution } from '../accounts/institution-scope';
@@ -83,6 +84,7 @@ export class CasesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly rules: RuleLibraryService,
+    private readonly events: CaseEvents,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -629,9 +631,21 @@ export class CasesService {
       if (t.assignTo) c.assigneeId = t.assignTo;
       await m.getRepository(SupervisionCase).save(c);
       await this.audit.record(m, { actor: by.actor, action: auditAction, entityType: 'case', entityId: c.id, before, after: await this.snapshot(m, c), ip: by.ip });
+      if (t.to === 'final' && before.status !== 'final') await this.emitFinal(m, c, by, now);
       await this.closeIfSettled(m, c, by, now);
       return c.id;
     });
+  }
+
+  /** Tells the listeners (credit, the physicians' record) that the case's decision is final. */
+  private async emitFinal(m: EntityManager, c: SupervisionCase, by: Acting, now: Date): Promise<void> {
+    const decision = await this.currentDecision(m, c.id);
+    if (!decision) throw new Error(`case ${c.number} became final without a decision`);
+    const rows = (await m.query(
+      `SELECT DISTINCT f.category FROM case_finding cf JOIN finding f ON f.id = cf.finding_id WHERE cf.case_id = $1 AND f.status = 'confirmed' ORDER BY 1`,
+      [c.id],
+    )) as { category: string }[];
+    await this.events.emitFinal(m, { case: c, decision, confirmedCategories: rows.map((r) => r.category), actor: by.actor, ip: by.ip ?? null, at: now });
   }
 
   /** A final case with nothing left to collect (every recovery paid, or none ordered) closes itself. */
