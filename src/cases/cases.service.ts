@@ -372,7 +372,7 @@ export class CasesService {
     const orderBy = f.sort === 'amount' ? `c.amount_at_risk ${dir}, c.opened_at DESC, c.number` : `c.opened_at ${dir}, c.number ${dir}`;
     const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total FROM supervision_case c ${where}`, params);
     const rows: Record<string, unknown>[] = await this.ds.query(
-      `SELECT c.*, i.name AS institution_name, u.display_name AS assignee_name,
+      `SELECT c.*, c.review_due_on::text AS review_due_text, i.name AS institution_name, u.display_name AS assignee_name,
               (SELECT coalesce(array_agg(DISTINCT fi.category ORDER BY fi.category), '{}') FROM case_finding cf JOIN finding fi ON fi.id = cf.finding_id WHERE cf.case_id = c.id) AS categories
        FROM supervision_case c
        LEFT JOIN institution i ON i.code = c.institution_code
@@ -403,7 +403,8 @@ export class CasesService {
       categories: (r.categories as string[] | null) ?? [],
       riskScore: snap?.score ?? null,
       openedAt: r.opened_at as Date,
-      reviewDueOn: String(r.review_due_on).slice(0, 10),
+      // ::text: pg turns a date column into a Date at local midnight, which is not a calendar date.
+      reviewDueOn: r.review_due_text as string,
       decidedAt: (r.decided_at as Date | null) ?? null,
       appealDeadline: (r.appeal_deadline as Date | null) ?? null,
     };

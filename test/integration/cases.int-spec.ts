@@ -161,6 +161,10 @@ describe('cases (PostgreSQL + Redis)', () => {
     // The queue: filters, and an institution sees only its own cases.
     const q = await sup.get(`/api/cases?institution=${c.institution_code}&period=${c.period}&kind=findings&sort=amount`).expect(200);
     expect(q.body.items.map((i: Row) => i.number)).toContain(number);
+    // The review is due CASE_REVIEW_DAYS (30) calendar days after opening, as a calendar date.
+    const listed = q.body.items.find((i: Row) => i.number === number) as Row;
+    const [{ due }] = await ds.query(`SELECT ((opened_at AT TIME ZONE 'Asia/Shanghai')::date + 30)::text AS due FROM supervision_case WHERE number = $1`, [number]);
+    expect(listed.reviewDueOn).toBe(due);
     const own = await as(inst).get('/api/cases?pageSize=500').expect(200);
     expect(own.body.total).toBeGreaterThan(0);
     expect(own.body.items.every((i: Row) => i.institutionCode === c.institution_code)).toBe(true);
