@@ -187,6 +187,18 @@ export class CaseDecision extends TimestampedEntity {
   /** The amending decision that replaced this one. */
   @Column({ name: 'superseded_by', type: 'uuid', nullable: true })
   supersededBy!: string | null;
+
+  /** 责任医师: the physician (physician.code) held responsible; points are recorded when the decision becomes final. */
+  @Column({ name: 'responsible_physician_code', type: 'varchar', length: 64, nullable: true })
+  responsiblePhysicianCode!: string | null;
+
+  /** 记分: 1–12 points for the responsible physician (set iff one is named). */
+  @Column({ name: 'physician_points', type: 'smallint', nullable: true })
+  physicianPoints!: number | null;
+
+  /** The points' severity band under rules/physician-points.yaml (minor 1–3, moderate 4–6, serious 7–9, grave 10–12). */
+  @Column({ name: 'physician_severity_band', type: 'varchar', length: 16, nullable: true })
+  physicianSeverityBand!: string | null;
 }
 
 /** 申诉: the institution contests a decision; a supervisor upholds, amends or overturns it. */

@@ -109,6 +109,8 @@ export class CasesPagesController {
             fineMultiple: v('fineMultiple', v('decision.fineMultiple', current?.fineMultiple ?? '1')),
             suspensionMonths: v('suspensionMonths', v('decision.suspensionMonths', current?.suspensionMonths ?? 0)),
             agreementAction: v('agreementAction', v('decision.agreementAction', current?.agreementAction ?? 'none')),
+            responsiblePhysicianCode: v('responsiblePhysicianCode', v('decision.responsiblePhysicianCode', current?.responsiblePhysicianCode ?? '')),
+            physicianPoints: v('physicianPoints', v('decision.physicianPoints', current?.physicianPoints ?? '')),
             reason: v('decision.reason', failure?.form === 'decide' ? v('reason') : ''),
           },
           reason: v('reason'),

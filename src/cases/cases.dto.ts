@@ -61,6 +61,10 @@ export class DecisionBody {
   agreementAction!: AgreementAction;
   @ApiPropertyOptional({ description: 'the decision\'s reasoning' })
   reason?: string;
+  @ApiPropertyOptional({ description: '责任医师: code of the physician held responsible (must exist; normally of the case\'s institution); points are recorded when the decision becomes final', maxLength: 64 })
+  responsiblePhysicianCode?: string;
+  @ApiPropertyOptional({ description: '记分: 1–12 points for the responsible physician (required iff one is named); band 1–3 minor, 4–6 moderate, 7–9 serious, 10–12 grave', minimum: 1, maximum: 12 })
+  physicianPoints?: number;
 }
 
 export class AppealDecisionBody {
@@ -93,6 +97,10 @@ export interface DecisionInput {
   suspensionMonths: number;
   agreementAction: AgreementAction;
   reason: string | null;
+  /** 责任医师 (upper case), or null. */
+  responsiblePhysicianCode: string | null;
+  /** 1–12, set iff a physician is named. */
+  physicianPoints: number | null;
 }
 
 export interface PaymentInput {
@@ -223,6 +231,7 @@ export function parseDecision(body: unknown, prefix = ''): DecisionInput {
   const actionRaw = o.agreementAction === undefined || o.agreementAction === '' ? 'none' : o.agreementAction;
   if (!AGREEMENT_ACTIONS.includes(actionRaw as AgreementAction)) errors.push({ path: p('agreementAction'), reason: `must be one of ${AGREEMENT_ACTIONS.join(', ')}` });
   const reason = optText(o, 'reason', errors, REASON_MAX, p('reason'));
+  const { responsiblePhysicianCode, physicianPoints } = parseResponsiblePhysician(o, errors, p);
   if (errors.length) throw invalid('invalid decision', errors);
   return {
     violationType: violationType!,
@@ -233,7 +242,31 @@ export function parseDecision(body: unknown, prefix = ''): DecisionInput {
     suspensionMonths: sRaw,
     agreementAction: actionRaw as AgreementAction,
     reason,
+    responsiblePhysicianCode,
+    physicianPoints,
   };
+}
+
+/** 责任医师 and 记分: both or neither (forms send empty strings for neither); points a whole number 1–12. */
+function parseResponsiblePhysician(o: Record<string, unknown>, errors: FieldError[], p: (k: string) => string): { responsiblePhysicianCode: string | null; physicianPoints: number | null } {
+  let code: string | null = null;
+  const rawCode = o.responsiblePhysicianCode;
+  if (rawCode !== undefined && rawCode !== null && rawCode !== '') {
+    if (typeof rawCode !== 'string' || !/^[\w.-]{1,64}$/.test(rawCode.trim())) errors.push({ path: p('responsiblePhysicianCode'), reason: 'must be a physician code (letters, digits, . _ -; at most 64)' });
+    else code = rawCode.trim().toUpperCase();
+  }
+  let points: number | null = null;
+  const rawPoints = o.physicianPoints;
+  if (rawPoints !== undefined && rawPoints !== null && rawPoints !== '') {
+    const n = typeof rawPoints === 'number' ? rawPoints : typeof rawPoints === 'string' && /^\s*\d+\s*$/.test(rawPoints) ? Number(rawPoints) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 12) errors.push({ path: p('physicianPoints'), reason: 'must be a whole number of points from 1 to 12' });
+    else points = n;
+  }
+  const codeGiven = rawCode !== undefined && rawCode !== null && rawCode !== '';
+  const pointsGiven = rawPoints !== undefined && rawPoints !== null && rawPoints !== '';
+  if (codeGiven && !pointsGiven) errors.push({ path: p('physicianPoints'), reason: 'is required when a responsible physician is named (1–12 points)' });
+  if (pointsGiven && !codeGiven) errors.push({ path: p('responsiblePhysicianCode'), reason: 'is required when physician points are given' });
+  return { responsiblePhysicianCode: code, physicianPoints: points };
 }
 
 /** { outcome, reason, decision? }; forms send the new decision's fields as decision.<field>. */

@@ -18,7 +18,7 @@ import { cliActor, modeLine, withApp } from './cli-support';
 /** One line per run: what was screened and what changed. */
 export function describeScreeningRun(run: ScreeningRun): string {
   const c = run.counts;
-  const head = `screening ${run.id}${run.importId ? ` (import ${run.importId})` : ' (all claims)'}: ${run.status}`;
+  const head = `screening ${run.id}${run.importId ? ` (import ${run.importId})` : run.claimScope ? ` (${run.claimScope.reason})` : ' (all claims)'}: ${run.status}`;
   if (run.status === 'failed') return `${head}\n  error: ${run.error}`;
   return `${head}\n  ${c.claims ?? 0} claims, ${c.lines ?? 0} lines in ${run.batchesTotal} batch(es); findings: ${c.inserted ?? 0} new, ${c.updated ?? 0} updated, ${c.retired ?? 0} retired`;
 }

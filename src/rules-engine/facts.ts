@@ -1,4 +1,4 @@
-import { CatalogEntry, KnowledgeBase, ScreenClaim, ScreenLine } from './model';
+import { CatalogEntry, KnowledgeBase, PhysicianSanctionWindow, ScreenClaim, ScreenLine } from './model';
 import { completedYears, fromMicro, toMicro } from './values';
 
 /**
@@ -130,6 +130,25 @@ const VISIT_ZH: Record<string, string> = { outpatient: '门诊', inpatient: '住
 const SETTING_ZH: Record<string, string> = { outpatient: '门诊', inpatient: '住院' };
 const fromTable = (t: Record<string, string>) => (v: FactValue) => (typeof v === 'string' ? (t[v] ?? v) : String(v));
 
+const SANCTION_ZH: Record<string, string> = { suspended: '暂停医保支付资格', terminated: '终止医保支付资格' };
+
+/**
+ * The sanction of `physician` covering `day` (from the physicians' points record): a termination
+ * before a suspension, then the window ending last (a superseded suspension keeps its own window).
+ */
+function sanctionOn(x: FactContext, physician: string | null, day: number): PhysicianSanctionWindow | null {
+  if (physician === null) return null;
+  const windows = x.kb.physicianSanctions?.get(physician);
+  if (!windows) return null;
+  let best: PhysicianSanctionWindow | null = null;
+  for (const w of windows) {
+    if (w.fromDay > day || w.toDay < day) continue;
+    if (!best || (w.kind === 'termination' && best.kind !== 'termination') || (w.kind === best.kind && w.toDay > best.toDay)) best = w;
+  }
+  return best;
+}
+const sanctionState = (w: PhysicianSanctionWindow | null): FactValue => (w === null ? null : w.kind === 'termination' ? 'terminated' : 'suspended');
+
 const settingOf = (c: ScreenClaim): 'inpatient' | 'outpatient' => (c.visitType === 'inpatient' ? 'inpatient' : 'outpatient');
 const diagnosesOf = (c: ScreenClaim): string[] =>
   c.primaryDiagnosis ? [c.primaryDiagnosis, ...c.secondaryDiagnoses] : c.secondaryDiagnoses;
@@ -163,6 +182,14 @@ const CLAIM_FACTS: [string, FactType, string, string, ClaimGetter, FactDef['disp
   ['items_signature', 'text', '费用明细组合', 'multiset of (item, price, quantity)', (c) => c.digest.itemsSignature],
   ['insured_region', 'code', '参保地', 'insured region', (c) => c.insuredRegion],
   ['service_region', 'code', '就医地', 'service region', (c) => c.serviceRegion],
+  [
+    'physician_sanction',
+    'enum',
+    '医师入院（就诊）日医保支付资格状态',
+    "the physician's qualification on the admission date: suspended, terminated or none",
+    (c, x) => sanctionState(sanctionOn(x, c.physicianCode, c.admissionDay)),
+    fromTable(SANCTION_ZH),
+  ],
 ];
 
 const line = (ctx: FactContext): ScreenLine => ctx.line as ScreenLine;
@@ -225,6 +252,31 @@ const DEFS: FactDef[] = [
     zh: '当日超出限量的数量',
     en: 'quantity above the daily limit on this date',
     get: (x) => (x.catalog?.maxDailyQty == null ? null : fromMicro(itemDay(x).totalMicro - toMicro(x.catalog.maxDailyQty))),
+  },
+  {
+    name: 'line.physician_sanction',
+    type: 'enum',
+    level: 'line',
+    zh: '医师在费用日期的医保支付资格状态',
+    en: "the claim physician's qualification on the service date: suspended, terminated or none",
+    display: fromTable(SANCTION_ZH),
+    get: (x) => sanctionState(sanctionOn(x, x.claim.physicianCode, line(x).serviceDay)),
+  },
+  {
+    name: 'line.physician_sanction_from',
+    type: 'date',
+    level: 'line',
+    zh: '医师暂停（终止）医保支付资格起始日期',
+    en: 'first day of the sanction covering the service date',
+    get: (x) => sanctionOn(x, x.claim.physicianCode, line(x).serviceDay)?.fromDay ?? null,
+  },
+  {
+    name: 'line.physician_sanction_until',
+    type: 'date',
+    level: 'line',
+    zh: '医师暂停（终止）医保支付资格截止日期',
+    en: 'last day of the sanction covering the service date (of the re-registration bar for a termination)',
+    get: (x) => sanctionOn(x, x.claim.physicianCode, line(x).serviceDay)?.toDay ?? null,
   },
   { name: 'line.is_last_of_item_date', type: 'boolean', level: 'line', zh: '是否为该项目当日最后一条', en: 'last line of this item on this date', get: (x) => itemDay(x).lastSeq === line(x).seq },
   { name: 'line.group_distinct_items', type: 'number', level: 'line', zh: '同日同组互斥项目数', en: 'distinct items of its exclusive group on this date', get: (x) => groupDay(x)?.codes.size ?? null },

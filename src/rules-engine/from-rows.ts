@@ -1,4 +1,4 @@
-import { CatalogEntry, InstitutionEntry, KnowledgeBase, ScreenClaim, ScreenLine, VisitType, computeDigest } from './model';
+import { CatalogEntry, InstitutionEntry, KnowledgeBase, PhysicianSanctionWindow, ScreenClaim, ScreenLine, VisitType, computeDigest } from './model';
 import { dayNumber } from './values';
 
 /**
@@ -95,6 +95,8 @@ export function modelFromRows(input: {
   catalog: readonly Row[];
   institutions?: readonly Row[];
   persons?: readonly Row[];
+  /** physician_code, kind (suspension | termination), from, until (dates, inclusive). */
+  physicianSanctions?: readonly Row[];
 }): { claims: ScreenClaim[]; kb: KnowledgeBase } {
   const linesByClaim = new Map<string, ScreenLine[]>();
   for (const r of input.items) {
@@ -112,12 +114,22 @@ export function modelFromRows(input: {
     const prev = deaths.get(k);
     if (prev === undefined || d < prev) deaths.set(k, d);
   }
+  const physicianSanctions = new Map<string, PhysicianSanctionWindow[]>();
+  for (const s of input.physicianSanctions ?? []) {
+    const k = codeOf(s.physician_code);
+    const kind = text(s.kind);
+    if (kind !== 'suspension' && kind !== 'termination') throw new RangeError(`kind: "${kind}" is not suspension or termination`);
+    let a = physicianSanctions.get(k);
+    if (!a) physicianSanctions.set(k, (a = []));
+    a.push({ kind, fromDay: day(s.from, 'from'), toDay: day(s.until, 'until') });
+  }
   return {
     claims,
     kb: {
       catalog: new Map(input.catalog.map((r) => [codeOf(r.code), catalogFromRow(r)])),
       institutions: new Map((input.institutions ?? []).map((r) => [codeOf(r.code), institutionFromRow(r)])),
       deaths,
+      physicianSanctions,
     },
   };
 }

@@ -78,12 +78,24 @@ export interface InstitutionEntry {
   region: string;
 }
 
+/**
+ * 暂停 / 终止医保支付资格: a physician's insurance-payment qualification suspended or terminated
+ * from `fromDay` to `toDay`, both inclusive (a termination until the end of its re-registration bar).
+ */
+export interface PhysicianSanctionWindow {
+  kind: 'suspension' | 'termination';
+  fromDay: number;
+  toDay: number;
+}
+
 /** The knowledge base and registries a screening reads, loaded once per job. */
 export interface KnowledgeBase {
   catalog: ReadonlyMap<string, CatalogEntry>;
   institutions: ReadonlyMap<string, InstitutionEntry>;
   /** Registry death dates by patient key. */
   deaths: ReadonlyMap<string, number>;
+  /** Sanction windows by physician code (the physicians' points record); absent: none known. */
+  physicianSanctions?: ReadonlyMap<string, readonly PhysicianSanctionWindow[]>;
 }
 
 export function computeDigest(lines: readonly ScreenLine[]): ClaimDigest {

@@ -70,6 +70,7 @@ export function runExample(rule: CompiledRule, ex: RuleExample): ExampleResult {
     catalog: (ex.catalog ?? []) as Row[],
     institutions: (ex.institutions ?? []) as Row[],
     persons: ex.persons,
+    physicianSanctions: ex.physician_sanctions,
   });
   const hits = screenAll(claims, kb, [rule]);
   const got = hits.map((h) => `${h.claim.claimId}|${h.itemSeq ?? ''}|${money(h.amountFen)}`).sort();

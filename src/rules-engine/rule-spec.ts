@@ -46,6 +46,8 @@ export interface RuleExample {
   catalog?: Record<string, unknown>[];
   institutions?: Record<string, unknown>[];
   persons?: { patient_id: string; death_date?: string }[];
+  /** Sanctions from the physicians' points record: dates inclusive (`until` of a termination: the bar's last day). */
+  physician_sanctions?: { physician_code: string; kind: 'suspension' | 'termination'; from: string; until: string }[];
   claims: ExampleClaim[];
   /** For a hit: exactly the findings of this rule over the example's claims. */
   findings?: { claim_id: string; item_seq?: number; amount: number | string }[];

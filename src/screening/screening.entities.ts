@@ -108,7 +108,19 @@ export interface ScreeningCounts {
   retired: number;
 }
 
-/** One screening of an import's claims (or of everything), split into batch jobs. */
+/**
+ * The claims of a scoped run: one physician's current claims admitted or with a line dated from
+ * `from` to `to` (inclusive) — a sanction recorded for that physician changes what they owe.
+ */
+export interface ClaimScope {
+  physicianCode: string;
+  from: string;
+  to: string;
+  /** Why (shown with the run), e.g. the sanction that asked for it. */
+  reason: string;
+}
+
+/** One screening of an import's claims (or of a scope, or of everything), split into batch jobs. */
 @Entity('screening_run')
 @Index('uq_screening_run_import', ['importId'], { unique: true, where: 'import_id IS NOT NULL' })
 export class ScreeningRun {
@@ -118,6 +130,10 @@ export class ScreeningRun {
   /** The import whose claims are screened; null for a full re-screening. */
   @Column({ name: 'import_id', type: 'uuid', nullable: true })
   importId!: string | null;
+
+  /** A scoped run's claims (import_id is then null); null for import and full runs. */
+  @Column({ name: 'claim_scope', type: 'jsonb', nullable: true })
+  claimScope!: ClaimScope | null;
 
   @Column({ type: 'varchar', length: 16, default: 'planned' })
   status!: ScreeningRunStatus;

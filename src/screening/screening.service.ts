@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
@@ -13,7 +13,7 @@ import { RuleHit, byPatient, screenClaims, screenPatient, screenPeriod } from '.
 import { ScreenClaim } from '../rules-engine/model';
 import { CompiledRule } from '../rules-engine/rule-compiler';
 import { RuleLibraryService } from '../rules-engine/rules-engine.module';
-import { ScreeningCounts, ScreeningRun } from './screening.entities';
+import { ClaimScope, ScreeningCounts, ScreeningRun } from './screening.entities';
 import {
   BulkMode,
   ReconcileCounts,
@@ -25,6 +25,7 @@ import {
   readClaimsWithDigests,
   reconcileFindings,
   retireSuperseded,
+  scopePredicate,
   writeDigests,
 } from './screening.store';
 
@@ -98,6 +99,36 @@ export class ScreeningService {
     return run;
   }
 
+  /**
+   * A screening of one physician's current claims admitted or served within [from, to] (a sanction
+   * recorded for the physician changes what their lines owe). Created in the caller's transaction,
+   * so the run exists only if that commits; `startRun` queues its plan once it has. Null when no
+   * stored claim falls in the scope.
+   */
+  async createScopedRun(m: EntityManager, scope: ClaimScope, actor: Actor): Promise<string | null> {
+    const p = scopePredicate(scope, 1);
+    const [any] = (await m.query(`SELECT 1 FROM claim c WHERE c.is_current AND ${p.sql} LIMIT 1`, p.values)) as unknown[];
+    if (!any) return null; // nothing stored in the window yet: imports to come are screened with the sanction
+    const saved = await m.getRepository(ScreeningRun).save({ importId: null, claimScope: scope, libraryHash: this.library.hash });
+    await this.audit.record(m, { actor, action: 'screening.request', entityType: 'screening_run', entityId: saved.id, after: { scope, libraryHash: saved.libraryHash } });
+    return saved.id;
+  }
+
+  /** Queues the plan of a run created in a transaction that has committed. */
+  async startRun(runId: string): Promise<void> {
+    await this.jobs.enqueue('screen.plan', { runId }, `screen-plan-${runId}-0`);
+  }
+
+  /** The claims a run screens, as `SELECT claim_id …` with its parameters from $1; null for a full run. */
+  private touchedClaims(run: ScreeningRun): { sql: string; args: unknown[] } | null {
+    if (run.importId) return { sql: 'SELECT claim_id FROM claim WHERE import_id = $1', args: [run.importId] };
+    if (run.claimScope) {
+      const p = scopePredicate(run.claimScope, 1);
+      return { sql: `SELECT c.claim_id FROM claim c WHERE c.is_current AND ${p.sql}`, args: p.values };
+    }
+    return null;
+  }
+
   /** Completed claim imports whose screening has not completed. */
   async unscreenedImports(): Promise<string[]> {
     const { rows } = await this.ds.query(
@@ -137,9 +168,10 @@ export class ScreeningService {
     if (!run) throw new PermanentJobError(`screening run ${runId} does not exist`);
     if (run.status !== 'planned') return { batches: run.batchesTotal };
     const bounds = await this.withClient(async (c) => {
+      const scoped = !run.importId && run.claimScope ? scopePredicate(run.claimScope, 1) : null;
       const { rows } = await c.query<{ lo: string | null; hi: string | null }>(
-        `SELECT min(id) AS lo, max(id) AS hi FROM claim WHERE is_current ${run.importId ? 'AND import_id = $1' : ''}`,
-        run.importId ? [run.importId] : [],
+        `SELECT min(c.id) AS lo, max(c.id) AS hi FROM claim c WHERE c.is_current ${run.importId ? 'AND c.import_id = $1' : scoped ? `AND ${scoped.sql}` : ''}`,
+        run.importId ? [run.importId] : scoped ? scoped.values : [],
       );
       return rows[0]!;
     });
@@ -178,7 +210,7 @@ export class ScreeningService {
       const done = await c.query('SELECT 1 FROM screening_batch WHERE run_id = $1 AND from_pk = $2', [runId, fromPk]);
       if (done.rowCount) return null;
       const kb = await loadKnowledgeBase(c);
-      const claims = await readClaimBatch(c, fromPk, toPk, run.importId);
+      const claims = await readClaimBatch(c, fromPk, toPk, run.importId, run.claimScope);
       const rules = this.library.rules.filter((r) => r.scope === 'line' || r.scope === 'claim');
       const hits: RuleHit[] = [];
       screenClaims(claims, kb, rules, (h) => hits.push(h));
@@ -245,8 +277,9 @@ export class ScreeningService {
     };
     let kb = await loadKnowledgeBase(c);
     // The claims of this import and every other version of them: their patients and months are touched.
-    const touched = run.importId ? 'SELECT claim_id FROM claim WHERE import_id = $1' : null;
-    const touchedArgs = run.importId ? [run.importId] : [];
+    const touchedQuery = this.touchedClaims(run);
+    const touched = touchedQuery?.sql ?? null;
+    const touchedArgs = touchedQuery?.args ?? [];
 
     // Institution-period rules: every current claim of a touched month is evaluated against its
     // month's statistics (computed in SQL), during the patient pass when it reads the claim anyway.
@@ -366,12 +399,13 @@ export class ScreeningService {
 
   /** Enqueues the scoring of the months a run touched (one job per run); its handle, or null when there is nothing to score. */
   async requestScoring(run: ScreeningRun) {
+    const touched = this.touchedClaims(run);
     const periods = (
       (await this.ds.query(
-        run.importId
-          ? `SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE claim_id IN (SELECT claim_id FROM claim WHERE import_id = $1)`
+        touched
+          ? `SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE claim_id IN (${touched.sql})`
           : `SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE is_current`,
-        run.importId ? [run.importId] : [],
+        touched ? touched.args : [],
       )) as { p: string }[]
     )
       .map((r) => r.p)

@@ -5,6 +5,8 @@ import { RuleHit } from '../rules-engine/engine';
 import { PeriodStats } from '../rules-engine/facts';
 import { CatalogEntry, ClaimDigest, InstitutionEntry, KnowledgeBase, ScreenClaim, ScreenLine, VisitType, computeDigest } from '../rules-engine/model';
 import { fenText } from '../rules-engine/values';
+import { loadSanctionWindows } from '../physician-record/sanction-windows';
+import { ClaimScope } from './screening.entities';
 
 /**
  * The SQL side of screening: reading claims into the engine's model (dates as day numbers and
@@ -56,7 +58,20 @@ function digestOf(r: ArrayRow, at: number): ClaimDigest | null {
   return { lineCount: r[at] as number, itemsSignature: r[at + 1] as string, firstServiceDay: r[at + 2] as number | null, lastServiceDay: r[at + 3] as number | null };
 }
 
-/** The knowledge base; registry deaths only for the given patients (none when omitted). */
+/**
+ * A scoped run's claims as a predicate on claim `c`, its parameters numbered from `$first`: the
+ * physician's claims admitted within the window or with a line dated within it.
+ */
+export function scopePredicate(scope: ClaimScope, first: number): { sql: string; values: unknown[] } {
+  const [p, a, b] = [first, first + 1, first + 2];
+  return {
+    sql: `c.physician_code = $${p} AND (c.admission_date BETWEEN $${a}::date AND $${b}::date
+          OR EXISTS (SELECT 1 FROM claim_item i WHERE i.claim_pk = c.id AND i.service_date BETWEEN $${a}::date AND $${b}::date))`,
+    values: [scope.physicianCode, scope.from, scope.to],
+  };
+}
+
+/** The knowledge base (with the physicians' sanction windows); registry deaths only for the given patients (none when omitted). */
 export async function loadKnowledgeBase(client: PoolClient, deathsFor?: readonly string[]): Promise<KnowledgeBase> {
   const catalog = new Map<string, CatalogEntry>();
   const cat = await client.query({
@@ -83,7 +98,9 @@ export async function loadKnowledgeBase(client: PoolClient, deathsFor?: readonly
   const institutions = new Map<string, InstitutionEntry>();
   const inst = await client.query({ text: 'SELECT code, kind, level, region FROM institution', rowMode: 'array' });
   for (const r of inst.rows as ArrayRow[]) institutions.set(r[0] as string, { code: r[0] as string, kind: r[1] as string, level: r[2] as number | null, region: r[3] as string });
-  return { catalog, institutions, deaths: deathsFor ? await loadDeaths(client, deathsFor) : new Map() };
+  // Every sanction window, in one query per load (a batch, a finishing job): a small table.
+  const physicianSanctions = await loadSanctionWindows(client);
+  return { catalog, institutions, deaths: deathsFor ? await loadDeaths(client, deathsFor) : new Map(), physicianSanctions };
 }
 
 /** Registry death dates of the given patients. */
@@ -136,15 +153,19 @@ async function readLines(client: PoolClient, where: string, values: unknown[]): 
   return out;
 }
 
-/** Current claims with ids in [fromPk, toPk] (of one import, when given), with their lines. */
-export async function readClaimBatch(client: PoolClient, fromPk: string, toPk: string, importId: string | null): Promise<ScreenClaim[]> {
+/** Current claims with ids in [fromPk, toPk] (of one import, or of a scope, when given), with their lines. */
+export async function readClaimBatch(client: PoolClient, fromPk: string, toPk: string, importId: string | null, scope: ClaimScope | null = null): Promise<ScreenClaim[]> {
+  const scoped = !importId && scope ? scopePredicate(scope, 3) : null;
   const res = await client.query({
-    text: `SELECT ${CLAIM_COLUMNS} FROM claim c WHERE c.id BETWEEN $1 AND $2 AND c.is_current ${importId ? 'AND c.import_id = $3' : ''} ORDER BY c.id`,
-    values: importId ? [fromPk, toPk, importId] : [fromPk, toPk],
+    text: `SELECT ${CLAIM_COLUMNS} FROM claim c WHERE c.id BETWEEN $1 AND $2 AND c.is_current ${importId ? 'AND c.import_id = $3' : scoped ? `AND ${scoped.sql}` : ''} ORDER BY c.id`,
+    values: importId ? [fromPk, toPk, importId] : scoped ? [fromPk, toPk, ...scoped.values] : [fromPk, toPk],
     rowMode: 'array',
   });
   if (res.rows.length === 0) return [];
-  const lines = await readLines(client, 'i.claim_pk BETWEEN $1 AND $2', [fromPk, toPk]);
+  // A scope is sparse within its id window: read only its claims' lines.
+  const lines = scoped
+    ? await readLines(client, 'i.claim_pk = ANY($1::bigint[])', [(res.rows as ArrayRow[]).map((r) => r[0])])
+    : await readLines(client, 'i.claim_pk BETWEEN $1 AND $2', [fromPk, toPk]);
   return (res.rows as ArrayRow[]).map((r) => claimOf(r, null, lines.get(r[0] as string) ?? []));
 }
 
