@@ -10,6 +10,8 @@ export interface CaseFinalEvent {
   decision: CaseDecision;
   /** The categories of the case's confirmed findings (empty for a risk case without findings). */
   confirmedCategories: string[];
+  /** The severities (low, medium, high) among the case's confirmed findings. */
+  confirmedSeverities: string[];
   actor: Actor;
   ip: string | null;
   at: Date;

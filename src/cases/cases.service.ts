@@ -29,6 +29,7 @@ import { CaseListFilter, DecisionInput, PaymentInput, RecoveryListFilter } from 
 import { fenOf, multipleText, yuanText } from './money';
 import { AGREEMENT_ACTION_ZH, ARTICLE_RANGES, checkPenaltyRanges, fineFen } from './penalties';
 import { patientPseudonym, scrubEvidence } from './pseudonym';
+import { PhysicianPointsPolicyService } from '../physician-record/physician-policy.module';
 
 /** Serialises case opening (a job after every screening run and scoring run, the CLI). */
 const CASES_OPEN_LOCK = 7270005;
@@ -67,6 +68,8 @@ export interface CaseSnapshot {
     fineAmount: string;
     suspensionMonths: number;
     agreementAction: string;
+    responsiblePhysicianCode: string | null;
+    physicianPoints: number | null;
   } | null;
 }
 
@@ -85,6 +88,7 @@ export class CasesService {
     private readonly audit: AuditService,
     private readonly rules: RuleLibraryService,
     private readonly events: CaseEvents,
+    private readonly physicianPolicy: PhysicianPointsPolicyService,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -340,6 +344,8 @@ export class CasesService {
             fineAmount: d.fineAmount,
             suspensionMonths: d.suspensionMonths,
             agreementAction: d.agreementAction,
+            responsiblePhysicianCode: d.responsiblePhysicianCode,
+            physicianPoints: d.physicianPoints,
           }
         : null,
     };
@@ -604,6 +610,9 @@ export class CasesService {
       decidedByName: d.decidedByName,
       decidedAt: d.decidedAt,
       supersededBy: d.supersededBy,
+      responsiblePhysicianCode: d.responsiblePhysicianCode,
+      physicianPoints: d.physicianPoints,
+      physicianSeverityBand: d.physicianSeverityBand,
     };
   }
 
@@ -643,10 +652,19 @@ export class CasesService {
     const decision = await this.currentDecision(m, c.id);
     if (!decision) throw new Error(`case ${c.number} became final without a decision`);
     const rows = (await m.query(
-      `SELECT DISTINCT f.category FROM case_finding cf JOIN finding f ON f.id = cf.finding_id WHERE cf.case_id = $1 AND f.status = 'confirmed' ORDER BY 1`,
+      `SELECT DISTINCT f.category, f.severity FROM case_finding cf JOIN finding f ON f.id = cf.finding_id WHERE cf.case_id = $1 AND f.status = 'confirmed'`,
       [c.id],
-    )) as { category: string }[];
-    await this.events.emitFinal(m, { case: c, decision, confirmedCategories: rows.map((r) => r.category), actor: by.actor, ip: by.ip ?? null, at: now });
+    )) as { category: string; severity: string }[];
+    const distinct = (xs: string[]) => [...new Set(xs)].sort();
+    await this.events.emitFinal(m, {
+      case: c,
+      decision,
+      confirmedCategories: distinct(rows.map((r) => r.category)),
+      confirmedSeverities: distinct(rows.map((r) => r.severity)),
+      actor: by.actor,
+      ip: by.ip ?? null,
+      at: now,
+    });
   }
 
   /** A final case with nothing left to collect (every recovery paid, or none ordered) closes itself. */
@@ -761,6 +779,26 @@ export class CasesService {
     if (errors.length) throw new DomainException(DomainErrorCode.InvalidInput, `the decision is outside the range of 条例 art. ${d.article}`, errors);
   }
 
+  /**
+   * The responsible physician must exist and belong to the case's institution, or (a physician who
+   * has since moved) be the physician of one of the case's claims.
+   */
+  private async checkResponsiblePhysician(m: EntityManager, c: SupervisionCase, d: DecisionInput, prefix = ''): Promise<void> {
+    const code = d.responsiblePhysicianCode;
+    if (code === null) return;
+    const [p] = (await m.query(`SELECT institution_code FROM physician WHERE code = $1`, [code])) as { institution_code: string }[];
+    let reason: string | null = null;
+    if (!p) reason = `no physician ${code} in the physician directory`;
+    else if (p.institution_code !== c.institutionCode) {
+      const [onCase] = await m.query(
+        `SELECT 1 FROM case_finding cf JOIN finding f ON f.id = cf.finding_id JOIN claim cl ON cl.id = f.claim_pk WHERE cf.case_id = $1 AND cl.physician_code = $2 LIMIT 1`,
+        [c.id, code],
+      );
+      if (!onCase) reason = `physician ${code} belongs to ${p.institution_code}, not to ${c.institutionCode}, and treated none of the case's claims`;
+    }
+    if (reason) throw new DomainException(DomainErrorCode.InvalidInput, `invalid responsible physician for case ${c.number}`, [{ path: `${prefix}responsiblePhysicianCode`, reason }]);
+  }
+
   private async insertDecision(m: EntityManager, c: SupervisionCase, d: DecisionInput, by: Acting, now: Date): Promise<CaseDecision> {
     return m.getRepository(CaseDecision).save(
       m.getRepository(CaseDecision).create({
@@ -778,6 +816,9 @@ export class CasesService {
         decidedByName: by.actor.name,
         decidedAt: now,
         supersededBy: null,
+        responsiblePhysicianCode: d.responsiblePhysicianCode,
+        physicianPoints: d.physicianPoints,
+        physicianSeverityBand: d.physicianPoints === null ? null : (this.physicianPolicy.bandOf(d.physicianPoints)?.band ?? null),
       }),
     );
   }
@@ -815,6 +856,7 @@ export class CasesService {
   async decide(ref: string, d: DecisionInput, by: Acting): Promise<string> {
     return this.step(ref, by, 'decide', {}, 'case.decide', async (m, c, _t, now) => {
       this.checkRanges(d);
+      await this.checkResponsiblePhysician(m, c, d);
       const decision = await this.insertDecision(m, c, d, by, now);
       c.decidedAt = now;
       c.appealDeadline = appealDeadline(now, this.config.cases.appealDays);
@@ -854,6 +896,7 @@ export class CasesService {
         appeal.decidedAt = now;
         if (input.outcome === 'amended') {
           this.checkRanges(input.decision!, 'decision.');
+          await this.checkResponsiblePhysician(m, c, input.decision!, 'decision.');
           const old = await this.currentDecision(m, c.id);
           const next = await this.insertDecision(m, c, input.decision!, by, now);
           if (old) await m.getRepository(CaseDecision).update({ id: old.id }, { supersededBy: next.id });
