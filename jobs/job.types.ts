@@ -19,11 +19,15 @@ export interface JobPayloads {
   'score.periods': { periods: string[] };
   /** Open cases from open findings not yet in a case and from high risk scores (idempotent; `after` says what triggered it). */
   'cases.open': { after: string };
+  /** Deduct credit once for every recovery past its due date (daily; idempotent per recovery). */
+  'credit.overdue-scan': { trigger?: string };
+  /** Close a credit cycle (year) — or, without a year, every past cycle not closed yet (1 January; idempotent per year). */
+  'credit.rollover': { year?: number };
 }
 
 export type JobName = keyof JobPayloads;
 
-export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish', 'score.periods', 'cases.open'];
+export const JOB_NAMES: JobName[] = ['import.claims', 'import.reference', 'screen.plan', 'screen.batch', 'screen.finish', 'score.periods', 'cases.open', 'credit.overdue-scan', 'credit.rollover'];
 
 /** The queue each job runs on: one processor per queue. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
@@ -34,6 +38,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'screen.finish': QueueName.Screening,
   'score.periods': QueueName.Screening,
   'cases.open': QueueName.Screening,
+  'credit.overdue-scan': QueueName.Screening,
+  'credit.rollover': QueueName.Screening,
 };
 
 export interface JobOf<N extends JobName> {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuditModule } from './audit/audit.module';
 import { CasesModule } from './cases/cases.module';
+import { CreditModule } from './credit/credit.module';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
@@ -9,6 +10,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ImportsModule } from './imports/imports.module';
 import { JobsModule } from '../jobs/jobs.module';
+import { PhysicianPolicyModule } from './physician-record/physician-policy.module';
+import { PhysicianRecordModule } from './physician-record/physician-record.module';
 import { RulesEngineModule } from './rules-engine/rules-engine.module';
 import { ScreeningModule } from './screening/screening.module';
 import { ScoringModule } from './scoring/scoring.module';
@@ -37,6 +40,9 @@ export class AppModule {
         ScoringModule,
         ImportsModule,
         CasesModule,
+        PhysicianPolicyModule,
+        PhysicianRecordModule,
+        CreditModule.forRoot(role),
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],
     };

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/config';
 import { ConfigModule } from '../config/config.module';
 import { AuditCommand, AuditVerifyCommand } from './audit.command';
 import { CasesCommand, CasesListCommand, CasesOpenCommand } from './cases.command';
+import { CREDIT_COMMANDS } from './credit.command';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { USERS_COMMANDS } from './users.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
@@ -30,6 +31,7 @@ export class CliModule {
         ...USERS_COMMANDS,
         AuditCommand, AuditVerifyCommand,
         CasesCommand, CasesOpenCommand, CasesListCommand,
+        ...CREDIT_COMMANDS,
       ],
     };
   }

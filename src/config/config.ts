@@ -80,6 +80,7 @@ const envSchema = z
     CASE_REVIEW_DAYS: int(1, 365).default(30),
     CASE_RECOVERY_DAYS: int(1, 365).default(30),
     CASE_RISK_THRESHOLD: z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).max(100, { message: 'must be at most 100' }).default(RISK_LEVEL_FLOOR.high),
+    CREDIT_POLICY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
     LOGIN_MAX_FAILURES: int(1, 100).default(5),
     LOGIN_LOCKOUT_MINUTES: int(1, 10_080).default(15),
     LOGIN_RATE_PER_MINUTE: int(1, 100_000).default(20),
@@ -133,6 +134,10 @@ export interface AppConfig {
     recoveryDays: number;
     /** Institution risk score (0–100) at or above which a risk case is opened for the period (default 60: the console's "high" band, weighted mean positive robust z ≥ 1.5). */
     riskThreshold: number;
+  };
+  credit: {
+    /** The credit policy file (checked against rules/credit-policy.schema.json at start); unset: the shipped rules/credit-policy.yaml. */
+    policyFile?: string;
   };
   auth: {
     /** Consecutive wrong passwords that lock an account. */
@@ -201,6 +206,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       recoveryDays: e.CASE_RECOVERY_DAYS,
       riskThreshold: e.CASE_RISK_THRESHOLD,
     },
+    credit: { policyFile: e.CREDIT_POLICY_FILE ? resolve(e.CREDIT_POLICY_FILE) : undefined },
     auth: {
       maxFailures: e.LOGIN_MAX_FAILURES,
       lockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,

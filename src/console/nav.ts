@@ -22,6 +22,8 @@ export const NAV: readonly NavEntry[] = [
   { href: '/console/cases', key: 'nav.cases', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
   { href: '/console/rules', key: 'nav.rules', roles: ['admin', 'supervisor', 'auditor'] },
   { href: '/console/institutions', key: 'nav.institutions', roles: ['admin', 'supervisor', 'auditor'] },
+  { href: '/console/credit', key: 'nav.credit', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
+  { href: '/console/physicians', key: 'nav.physicians', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
   { href: '/console/audit', key: 'nav.audit', roles: ['admin', 'auditor'] },
   { href: '/console/queues', key: 'nav.queues', roles: ['admin'] },
 ];

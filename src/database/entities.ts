@@ -5,8 +5,10 @@ import { Claim, ClaimHead, ClaimItem } from '../claims/claim.entity';
 import { ImportRun, RejectedRecord } from '../imports/import-run.entity';
 import { RiskModel } from '../scoring/risk-model.entity';
 import { RiskScore } from '../scoring/risk-score.entity';
+import { CreditCycle, CreditEntry, CreditPolicyVersion, CreditRequest, CreditStanding } from '../credit/credit.entities';
 import { ClaimDigestRow, Finding, ScreeningBatch, ScreeningRun } from '../screening/screening.entities';
 import { CatalogItem, FundLedgerEntry, Inspector, Institution, Person, Physician } from '../reference/reference.entities';
+import { PhysicianPointEntry, PhysicianSanction } from '../physician-record/physician-record.entities';
 
 /** Every entity of the service: the drift test compares these with the migrations. */
-export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel, UserAccount, UserSession, ApiToken, AuditEntry, SupervisionCase, CaseFinding, CaseDecision, CaseAppeal, Recovery, RecoveryPayment];
+export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel, UserAccount, UserSession, ApiToken, AuditEntry, SupervisionCase, CaseFinding, CaseDecision, CaseAppeal, Recovery, RecoveryPayment, PhysicianPointEntry, PhysicianSanction, CreditPolicyVersion, CreditEntry, CreditStanding, CreditCycle, CreditRequest];

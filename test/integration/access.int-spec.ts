@@ -55,6 +55,9 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/risk/models': READERS,
   'GET /api/institutions/:code/risk': [...READERS, 'institution'],
   'GET /api/physicians/:code/risk': READERS,
+  // physicians' points (an institution reads only its own physicians; scoping tested in physician-record.int-spec)
+  'GET /api/physicians/:code/points': [...READERS, 'institution'],
+  'GET /api/physician-sanctions': [...READERS, 'institution'],
   // audit trail (auditors browse it; admins too)
   'GET /api/audit': ['auditor', 'admin'],
   'GET /api/audit/verify': ['auditor', 'admin'],
@@ -73,6 +76,17 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/cases/:id/close': WRITERS,
   'GET /api/recoveries': [...READERS, 'institution'],
   'POST /api/recoveries/:id/payments': WRITERS,
+  // credit (an institution reads, appeals and asks for repair of its own record only; scoping tested in credit.int-spec)
+  'GET /api/credit': READERS,
+  'GET /api/credit/policy': ALL,
+  'GET /api/credit/requests': [...READERS, 'institution'],
+  'GET /api/credit/:code': [...READERS, 'institution'],
+  'POST /api/credit/what-if': WRITERS,
+  'POST /api/credit/bonuses': WRITERS,
+  'POST /api/credit/entries/:id/appeal': ['institution'],
+  'POST /api/credit/appeals/:id/decision': WRITERS,
+  'POST /api/credit/repairs': ['institution'],
+  'POST /api/credit/repairs/:id/decision': WRITERS,
   // console pages
   'GET /': 'public',
   'GET /login': 'public',
@@ -86,6 +100,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /console/rules/:id': READERS,
   'GET /console/institutions': READERS,
   'GET /console/institutions/:code': [...READERS, 'institution'],
+  'GET /console/physicians': [...READERS, 'institution'],
+  'GET /console/physicians/:code': [...READERS, 'institution'],
   'GET /console/cases': [...READERS, 'institution'],
   'GET /console/cases/:id': [...READERS, 'institution'],
   'POST /console/cases/:id/assign': WRITERS,
@@ -98,6 +114,14 @@ const EXPECTED: Record<string, Access> = {
   'POST /console/cases/:id/finalize': WRITERS,
   'POST /console/cases/:id/close': WRITERS,
   'POST /console/recoveries/:id/payments': WRITERS,
+  'GET /console/credit': [...READERS, 'institution'],
+  'GET /console/credit/requests': [...READERS, 'institution'],
+  'GET /console/credit/:code': [...READERS, 'institution'],
+  'POST /console/credit/:code/bonuses': WRITERS,
+  'POST /console/credit/entries/:id/appeal': ['institution'],
+  'POST /console/credit/appeals/:id/decision': WRITERS,
+  'POST /console/credit/repairs': ['institution'],
+  'POST /console/credit/repairs/:id/decision': WRITERS,
 };
 
 /** The institution of the institution login (its own code, so "own institution only" routes let it in). */

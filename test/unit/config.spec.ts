@@ -30,6 +30,7 @@ const ALL_DEFAULTS: AppConfig = {
   import: { defaultUtcOffset: '+08:00' },
   screening: { rulesDir: undefined, batchClaims: 20_000 },
   cases: { grouping: 'institution-period', appealDays: 15, reviewDays: 30, recoveryDays: 30, riskThreshold: 60 },
+  credit: { policyFile: undefined },
   auth: { maxFailures: 5, lockoutMinutes: 15, loginRatePerMinute: 20, sessionTtlHours: 12, secureCookies: false },
   logLevel: 'log',
   reportMaxRss: false,
