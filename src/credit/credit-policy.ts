@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlSource } from '../common/yaml-source';
 
 /**
  * The credit policy (信用评价办法) as data: rules/credit-policy.yaml, checked against
@@ -108,18 +108,9 @@ type Path = (string | number)[];
 
 /** Parses and checks policy YAML (or JSON) text; problems are `shown:line: where: message`. */
 export function parsePolicyText(text: string, shown: string, opts: PolicyCheckOptions = {}): { loaded?: LoadedPolicy; problems: string[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) return { problems: doc.errors.map((e) => `${shown}:${e.linePos?.[0]?.line ?? 1}: YAML: ${e.message.split('\n')[0]}`) };
-  const lineOf = (path: Path): number => {
-    for (let p = [...path]; ; p = p.slice(0, -1)) {
-      const node = p.length === 0 ? doc.contents : doc.getIn(p, true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lines.linePos(range[0]).line;
-      if (p.length === 0) return 1;
-    }
-  };
-  return checkPolicyData(doc.toJS(), (path, message) => `${shown}:${lineOf(path)}: ${message}`, opts);
+  const src = parseYamlSource(text, shown);
+  if (src.syntaxProblems.length > 0) return { problems: src.syntaxProblems };
+  return checkPolicyData(src.data, (path, message) => `${shown}:${src.lineOf(path)}: ${message}`, opts);
 }
 
 /** Checks a policy given as an object (a JSON body); problems name the path. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Ajv from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlSource } from '../common/yaml-source';
 import { defaultRulesRoot } from '../rules-engine/rule-library';
 import { PhysicianPointsPolicy, SeverityBand } from './physician-points';
 
@@ -49,18 +49,9 @@ interface RawPolicy {
 export function loadPhysicianPointsPolicy(file = policyPath()): PhysicianPointsPolicy {
   const shown = relative(process.cwd(), file) || file;
   const text = readFileSync(file, 'utf8');
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (path: readonly (string | number)[]): number => {
-    for (let p = [...path]; ; p = p.slice(0, -1)) {
-      const node = p.length === 0 ? doc.contents : doc.getIn(p, true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lines.linePos(range[0]).line;
-      if (p.length === 0) return 1;
-    }
-  };
-  if (doc.errors.length) throw new PhysicianPolicyError(doc.errors.map((e) => `${shown}:${e.linePos?.[0]?.line ?? 1}: YAML: ${e.message.split('\n')[0]}`));
-  const data = doc.toJS() as unknown;
+  const src = parseYamlSource(text, shown);
+  if (src.syntaxProblems.length) throw new PhysicianPolicyError(src.syntaxProblems);
+  const { data, lineOf } = src;
   const validate = schemaValidator();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import Ajv, { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlSource } from '../common/yaml-source';
 import { CompiledRule, RuleCompileError, compileRule } from './rule-compiler';
 import { RuleSpec } from './rule-spec';
 
@@ -58,20 +58,9 @@ export function loadRuleFile(
 ): { rule?: CompiledRule; problems: string[] } {
   const shown = relative(displayRoot, file) || file;
   const text = readFileSync(file, 'utf8');
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (path: readonly (string | number)[]): number => {
-    for (let p = [...path]; ; p = p.slice(0, -1)) {
-      const node = p.length === 0 ? doc.contents : doc.getIn(p, true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return lines.linePos(range[0]).line;
-      if (p.length === 0) return 1;
-    }
-  };
-  if (doc.errors.length > 0) {
-    return { problems: doc.errors.map((e) => `${shown}:${e.linePos?.[0]?.line ?? 1}: YAML: ${e.message.split('\n')[0]}`) };
-  }
-  const data = doc.toJS() as unknown;
+  const src = parseYamlSource(text, shown);
+  if (src.syntaxProblems.length > 0) return { problems: src.syntaxProblems };
+  const { data, lineOf } = src;
   const validate = schemaValidator();
   if (!validate(data)) {
     return { problems: schemaProblems(validate.errors ?? []).map((e) => `${shown}:${lineOf(e.path)}: ${e.message}`) };
