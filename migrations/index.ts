@@ -6,6 +6,7 @@ import { Audit1764100001000 } from './1764100001000-audit';
 import { Cases1764100002000 } from './1764100002000-cases';
 import { Credit1764200000000 } from './1764200000000-credit';
 import { PhysicianRecord1764200001000 } from './1764200001000-physician-record';
+import { Inspections1764300000000 } from './1764300000000-inspections';
 
 /** Every migration, in order. Landed migrations are never edited: add a new one. */
-export const MIGRATIONS = [Init1763800000000, Screening1763900000000, RiskScores1764000000000, Accounts1764100000000, Audit1764100001000, Cases1764100002000, Credit1764200000000, PhysicianRecord1764200001000];
+export const MIGRATIONS = [Init1763800000000, Screening1763900000000, RiskScores1764000000000, Accounts1764100000000, Audit1764100001000, Cases1764100002000, Credit1764200000000, PhysicianRecord1764200001000, Inspections1764300000000];

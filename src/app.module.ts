@@ -9,6 +9,7 @@ import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ImportsModule } from './imports/imports.module';
+import { InspectionsModule } from './inspections/inspections.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { PhysicianPolicyModule } from './physician-record/physician-policy.module';
 import { PhysicianRecordModule } from './physician-record/physician-record.module';
@@ -43,6 +44,7 @@ export class AppModule {
         PhysicianPolicyModule,
         PhysicianRecordModule,
         CreditModule.forRoot(role),
+        InspectionsModule,
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],
     };

@@ -4,7 +4,8 @@ import { Finding } from '../screening/screening.entities';
 import { AppealOutcome, CaseStatus } from './case-workflow';
 import { AgreementAction, LegalArticle } from './penalties';
 
-export type CaseKind = 'findings' | 'risk';
+/** findings: from screening; risk: from a risk score; inspection: from an on-site inspection result (src/inspections). */
+export type CaseKind = 'findings' | 'risk' | 'inspection';
 export type CaseGrouping = 'institution-period' | 'claim';
 export type FindingOutcome = 'confirmed' | 'dismissed';
 

@@ -292,6 +292,32 @@ export class CasesService {
     return { opened };
   }
 
+  /**
+   * A case opened by an on-site inspection result (violations found, or referred), inside the
+   * caller's transaction; the inspection's facts go to the audit entry, its amount to the amount at risk.
+   */
+  async openFromInspection(
+    m: EntityManager,
+    input: { institutionCode: string; inspectionId: string; outcome: string; amountAtRisk: string; at: Date; notes: string | null },
+    actor: Actor,
+  ): Promise<{ id: string; number: string }> {
+    const [c]: { id: string; number: string }[] = await m.query(
+      `INSERT INTO supervision_case (number, kind, grouping, institution_code, period, status, opened_at, review_due_on, amount_at_risk)
+       SELECT 'AJ-' || $1 || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), 'inspection', 'institution-period', $2, $3, 'open', $4, $5::date, $6
+       FROM (SELECT nextval('supervision_case_number_seq') AS n) s
+       RETURNING id, number`,
+      [this.localDate(input.at).slice(0, 4), input.institutionCode, this.localDate(input.at).slice(0, 7), input.at, this.localDate(input.at, this.config.cases.reviewDays), input.amountAtRisk],
+    );
+    await this.audit.record(m, {
+      actor,
+      action: 'case.open',
+      entityType: 'case',
+      entityId: c!.id,
+      after: { number: c!.number, status: 'open', kind: 'inspection', institutionCode: input.institutionCode, inspectionId: input.inspectionId, outcome: input.outcome, amountAtRisk: input.amountAtRisk, notes: input.notes },
+    });
+    return c!;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reading
 

@@ -4,6 +4,7 @@ import { ConfigModule } from '../config/config.module';
 import { AuditCommand, AuditVerifyCommand } from './audit.command';
 import { CasesCommand, CasesListCommand, CasesOpenCommand } from './cases.command';
 import { CREDIT_COMMANDS } from './credit.command';
+import { INSPECTIONS_COMMANDS } from './inspections.command';
 import { DbCommand, DbMigrateCommand } from './db.command';
 import { USERS_COMMANDS } from './users.command';
 import { DemoCommand, DemoGenerateCommand, DemoRunCommand } from './demo.command';
@@ -32,6 +33,7 @@ export class CliModule {
         AuditCommand, AuditVerifyCommand,
         CasesCommand, CasesOpenCommand, CasesListCommand,
         ...CREDIT_COMMANDS,
+        ...INSPECTIONS_COMMANDS,
       ],
     };
   }

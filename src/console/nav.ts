@@ -24,6 +24,8 @@ export const NAV: readonly NavEntry[] = [
   { href: '/console/institutions', key: 'nav.institutions', roles: ['admin', 'supervisor', 'auditor'] },
   { href: '/console/credit', key: 'nav.credit', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
   { href: '/console/physicians', key: 'nav.physicians', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
+  { href: '/console/inspections', key: 'nav.inspections', roles: ['admin', 'supervisor', 'auditor'] },
+  { href: '/console/inspections/mine', key: 'nav.inspectionsMine', roles: ['inspector'] },
   { href: '/console/audit', key: 'nav.audit', roles: ['admin', 'auditor'] },
   { href: '/console/queues', key: 'nav.queues', roles: ['admin'] },
 ];

@@ -9,6 +9,7 @@ import { CreditCycle, CreditEntry, CreditPolicyVersion, CreditRequest, CreditSta
 import { ClaimDigestRow, Finding, ScreeningBatch, ScreeningRun } from '../screening/screening.entities';
 import { CatalogItem, FundLedgerEntry, Inspector, Institution, Person, Physician } from '../reference/reference.entities';
 import { PhysicianPointEntry, PhysicianSanction } from '../physician-record/physician-record.entities';
+import { INSPECTION_ENTITIES } from '../inspections/inspection.entities';
 
 /** Every entity of the service: the drift test compares these with the migrations. */
-export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel, UserAccount, UserSession, ApiToken, AuditEntry, SupervisionCase, CaseFinding, CaseDecision, CaseAppeal, Recovery, RecoveryPayment, PhysicianPointEntry, PhysicianSanction, CreditPolicyVersion, CreditEntry, CreditStanding, CreditCycle, CreditRequest];
+export const ENTITIES = [Institution, Physician, CatalogItem, Person, Inspector, FundLedgerEntry, Claim, ClaimItem, ClaimHead, ImportRun, RejectedRecord, Finding, ScreeningRun, ScreeningBatch, ClaimDigestRow, RiskScore, RiskModel, UserAccount, UserSession, ApiToken, AuditEntry, SupervisionCase, CaseFinding, CaseDecision, CaseAppeal, Recovery, RecoveryPayment, PhysicianPointEntry, PhysicianSanction, CreditPolicyVersion, CreditEntry, CreditStanding, CreditCycle, CreditRequest, ...INSPECTION_ENTITIES];

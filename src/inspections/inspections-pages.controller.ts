@@ -1,0 +1,190 @@
+import { Body, Controller, Get, Ip, Param, Post, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Actor, CurrentActor, Public, Roles } from '../accounts/roles';
+import { acting } from '../cases/cases.controller';
+import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
+import { ViewRenderer, redirectWithFlash } from '../console/view-renderer.service';
+import { parseReason, parseResultInput } from './inspection-plan.dto';
+import { InspectionsService } from './inspections.service';
+
+interface FormFailure {
+  form: string;
+  message: string;
+  errors: (FieldError & { label?: string })[];
+  values: Record<string, unknown>;
+}
+
+const SUPERVISING = ['admin', 'supervisor'];
+
+/** The supervisors' plan pages and the inspectors' assignment page (/console/inspections…). */
+@ApiExcludeController()
+@Controller('console/inspections')
+export class InspectionsPagesController {
+  constructor(
+    private readonly views: ViewRenderer,
+    private readonly inspections: InspectionsService,
+  ) {}
+
+  private failed(res: Response, f?: FormFailure) {
+    if (!f) return null;
+    const lang = this.views.langOf(res.req as Request);
+    return { ...f, errors: f.errors.map((e) => ({ ...e, label: this.views.has(`inspections.field_${e.path}`) ? this.views.t(lang, `inspections.field_${e.path}`) : undefined })) };
+  }
+
+  private async renderPlans(res: Response, actor: Actor, failure?: FormFailure, status = 200) {
+    const plans = await this.inspections.listPlans();
+    const late = await this.inspections.latePublications();
+    const v = failure?.values ?? {};
+    const chosen = Array.isArray(v.matters) ? v.matters : v.matters ? [v.matters] : [];
+    this.views.render(
+      res,
+      'inspections/plans',
+      {
+        plans,
+        late,
+        canPlan: SUPERVISING.includes(actor.role),
+        matters: this.inspections.matters.map((m) => ({ ...m, checked: chosen.includes(m.code) })),
+        grades: this.inspections.gradeRatios().map((g) => ({ ...g, value: v[`ratio_${g.grade}`] ?? g.samplingRatio })),
+        form: { failed: this.failed(res, failure), values: { teamSize: 2, loadCap: 5, minPerStratum: 1, ...v } },
+      },
+      { title: 'inspections.title', status },
+    );
+  }
+
+  @Get()
+  @Roles('admin', 'supervisor', 'auditor')
+  async plans(@Res() res: Response, @CurrentActor() actor?: Actor) {
+    await this.renderPlans(res, acting(actor).actor);
+  }
+
+  @Post()
+  @Roles('admin', 'supervisor')
+  async create(@Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    try {
+      const p = await this.inspections.createPlan(this.inspections.parsePlan(body), by);
+      redirectWithFlash(res, `/console/inspections/${p.id}`, 'inspectionPlanCreated');
+    } catch (err) {
+      if (err instanceof DomainException && err.code === DomainErrorCode.InvalidInput) {
+        const { _csrf: _ignored, ...values } = body ?? {};
+        return this.renderPlans(res, by.actor, { form: 'plan', message: err.message, errors: err.errors, values }, 400);
+      }
+      throw err;
+    }
+  }
+
+  @Get('mine')
+  @Roles('inspector')
+  async mine(@Res() res: Response, @CurrentActor() actor?: Actor) {
+    await this.renderMine(res, acting(actor).actor);
+  }
+
+  private async renderMine(res: Response, actor: Actor, failure?: FormFailure, status = 200) {
+    const r = await this.inspections.assignments({ mine: true }, actor);
+    this.views.render(res, 'inspections/mine', { r, form: { failed: this.failed(res, failure), values: failure?.values ?? {} } }, { title: 'inspections.mineTitle', status });
+  }
+
+  @Post('assignments/:id/result')
+  @Roles('inspector')
+  async result(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    try {
+      await this.inspections.recordResult(id, parseResultInput(body), by);
+      redirectWithFlash(res, '/console/inspections/mine', 'inspectionResultRecorded');
+    } catch (err) {
+      if (err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
+        const { _csrf: _ignored, ...values } = body ?? {};
+        return this.renderMine(res, by.actor, { form: `result_${id}`, message: err.message, errors: err.errors, values }, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
+      }
+      throw err;
+    }
+  }
+
+  private async renderPlan(res: Response, id: string, actor: Actor, failure?: FormFailure, status = 200) {
+    const p = await this.inspections.plan(id);
+    const assignments = p.draws.length ? (await this.inspections.assignments({ mine: false, planId: p.id }, actor)).items : [];
+    this.views.render(
+      res,
+      'inspections/plan',
+      { p, assignments, canPlan: SUPERVISING.includes(actor.role), form: { failed: this.failed(res, failure), values: failure?.values ?? {} } },
+      { title: p.name, status },
+    );
+  }
+
+  @Get(':id')
+  @Roles('admin', 'supervisor', 'auditor')
+  async plan(@Param('id') id: string, @Res() res: Response, @CurrentActor() actor?: Actor) {
+    await this.renderPlan(res, id, acting(actor).actor);
+  }
+
+  /** One plan action: redirect with a flash, or the plan page again with the error (400 / 409). */
+  private async act(res: Response, id: string, actor: Actor, form: string, body: Record<string, unknown> | undefined, flash: string, run: () => Promise<unknown>) {
+    try {
+      await run();
+      redirectWithFlash(res, `/console/inspections/${encodeURIComponent(id)}`, flash);
+    } catch (err) {
+      if (err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
+        const { _csrf: _ignored, ...values } = body ?? {};
+        return this.renderPlan(res, id, actor, { form, message: err.message, errors: err.errors, values }, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
+      }
+      throw err;
+    }
+  }
+
+  @Post(':id/commit')
+  @Roles('admin', 'supervisor')
+  async commit(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    await this.act(res, id, by.actor, 'commit', body, 'inspectionCommitted', () => this.inspections.commit(id, by));
+  }
+
+  @Post(':id/draw')
+  @Roles('admin', 'supervisor')
+  async draw(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    await this.act(res, id, by.actor, 'draw', body, 'inspectionDrawn', () => this.inspections.draw(id, by));
+  }
+
+  @Post(':id/redraw')
+  @Roles('admin', 'supervisor')
+  async redraw(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    await this.act(res, id, by.actor, 'redraw', body, 'inspectionRedrawRequested', () => this.inspections.requestRedraw(id, parseReason(body), by));
+  }
+
+  @Post('assignments/:id/publish')
+  @Roles('admin', 'supervisor')
+  async publish(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    const a = await this.inspections.publishResult(id, by);
+    redirectWithFlash(res, `/console/inspections/${a.planId}`, 'inspectionResultPublished');
+  }
+}
+
+/**
+ * The public draw page (一公开), no login: the plan, the commitment and its time, the revealed seed,
+ * the input hashes, the institutions drawn with teams by inspector code and unit, published results
+ * and the verification; `/public/draws/<id>.json` is the published data to recompute it.
+ */
+@ApiExcludeController()
+@Controller('public/draws')
+export class PublicDrawsController {
+  constructor(
+    private readonly views: ViewRenderer,
+    private readonly inspections: InspectionsService,
+  ) {}
+
+  @Get(':id')
+  @Public()
+  async draw(@Param('id') id: string, @Res() res: Response) {
+    if (id.endsWith('.json')) {
+      const j = await this.inspections.publishedJson(id.slice(0, -5));
+      res.setHeader('Content-Disposition', `attachment; filename="draw-${j.draw.id}.json"`);
+      res.type('application/json').send(`${JSON.stringify(j, null, 2)}\n`);
+      return;
+    }
+    const d = await this.inspections.drawView(id);
+    this.views.render(res, 'inspections/public-draw', { d }, { title: 'inspections.publicTitle' });
+  }
+}
