@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CasesModule } from '../cases/cases.module';
+import { InspectionsModule } from '../inspections/inspections.module';
 import { ScoringModule } from '../scoring/scoring.module';
 import { ScreeningModule } from '../screening/screening.module';
 import { AuditPagesController } from './audit-pages.controller';
@@ -14,7 +15,7 @@ import { ViewRenderer } from './view-renderer.service';
 /** The server-rendered console: the view renderer (global, for every feature's pages) and its pages. */
 @Global()
 @Module({
-  imports: [ScreeningModule, ScoringModule, CasesModule],
+  imports: [ScreeningModule, ScoringModule, CasesModule, InspectionsModule],
   controllers: [ConsoleStaticController, LoginController, DashboardController, RulesPagesController, InstitutionsPagesController, AuditPagesController],
   providers: [ViewRenderer, InstitutionDirectoryService],
   exports: [ViewRenderer],

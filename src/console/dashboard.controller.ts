@@ -5,6 +5,7 @@ import { JobQueue } from '../../jobs/job-queue';
 import { CurrentActor, Roles, ROLES, type Actor } from '../accounts/roles';
 import { CASE_STATUSES } from '../cases/case-workflow';
 import { CasesService } from '../cases/cases.service';
+import { InspectionsService } from '../inspections/inspections.service';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FindingsService } from '../screening/findings.service';
@@ -33,6 +34,7 @@ export class DashboardController {
     private readonly scoring: ScoringService,
     private readonly queue: JobQueue,
     private readonly cases: CasesService,
+    private readonly inspections: InspectionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,11 +46,12 @@ export class DashboardController {
     if (actor.role !== 'admin' && actor.role !== 'supervisor' && actor.role !== 'auditor') {
       return this.views.render(res, 'console/home-limited', { links: navFor(actor, '/console') }, { title: 'dashboard.limitedTitle' });
     }
-    const [cases, byCategory, riskiest, queues] = await Promise.all([
+    const [cases, byCategory, riskiest, queues, late] = await Promise.all([
       this.cases.summary(),
       this.findings.countsByCategory(),
       this.scoring.list({ entityType: 'institution', page: 1, pageSize: 10 }),
       queueRows(this.queue),
+      this.inspections.latePublications(),
     ]);
     let fen = 0n;
     let findings = 0;
@@ -66,6 +69,7 @@ export class DashboardController {
         riskiest: { period: riskiest.period, items: riskiest.items },
         queues,
         queueStates: QUEUE_STATES,
+        latePublications: { count: late.length, oldestDue: late[0]?.publishDueOn ?? null },
         isAdmin: actor.role === 'admin',
       },
       { title: 'dashboard.title' },

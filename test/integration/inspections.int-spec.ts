@@ -244,7 +244,12 @@ describe('inspections (PostgreSQL + Redis)', () => {
     await ds.query(`UPDATE inspection_result SET publish_due_on = '2020-01-01' WHERE assignment_id = $1`, [a!.id]);
     const late = (await as(users.supervisor!).get('/api/inspection-results/late').expect(200)).body;
     expect(late).toEqual([expect.objectContaining({ assignmentId: a!.id, institutionCode: a!.institution_code })]);
+    // The dashboard flags it, and the case it opened is labelled as an on-site inspection.
+    const lateTile = (html: string) => /逾期未公开的检查结果<\/h2>\s*<p class="big"><a href="\/console\/inspections">(\d+)<\/a>/.exec(html)?.[1];
+    expect(lateTile((await as(users.supervisor!).get('/console').expect(200)).text)).toBe('1');
+    expect((await as(users.supervisor!).get('/console/cases?kind=inspection').expect(200)).text).toContain('现场检查');
     await as(users.supervisor!).post(`/api/assignments/${a!.id}/publish`).expect(200);
+    expect(lateTile((await as(users.supervisor!).get('/console').expect(200)).text)).toBe('0');
     expect((await as(users.supervisor!).get('/api/inspection-results/late').expect(200)).body).toEqual([]);
     const pub = (await as(users.supervisor!).get(`/api/inspection-draws/${firstDraw.draw!.id}`).expect(200)).body;
     expect(pub.results).toEqual([expect.objectContaining({ institution: a!.institution_code, outcome: 'violations' })]);
