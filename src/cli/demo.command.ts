@@ -11,6 +11,7 @@ import { ImportsService } from '../imports/imports.service';
 import { startHttp } from '../http';
 import { FindingsService } from '../screening/findings.service';
 import { ensureDemoAccounts } from '../demo/demo-accounts';
+import { demoInspectionDraw } from '../demo/demo-inspections';
 import { cliActor, describeRun, modeLine, ProgressReporter } from './cli-support';
 import { awaitScreening } from './import.command';
 import { printFindingCounts } from './screening.command';
@@ -79,6 +80,7 @@ export class DemoRunCommand extends CommandRunner {
     }
     await printFindingCounts(app.get(FindingsService));
     const logins = await ensureDemoAccounts(app, cliActor());
+    const draw = await demoInspectionDraw(app, cliActor(), currentQuarter(), 'demo-inspector');
     process.stdout.write(
       [
         '',
@@ -88,6 +90,9 @@ export class DemoRunCommand extends CommandRunner {
         'FundGuard demo is running:',
         `  console (log in)     ${url}/console`,
         `  case queue           ${url}/console/cases`,
+        `  credit               ${url}/console/credit`,
+        `  inspection plans     ${url}/console/inspections  (demo-inspector leads team 1 as ${draw.inspectorCode ?? '—'}: ${url}/console/inspections/mine)`,
+        `  draw, verifiable     ${url}/public/draws/${draw.drawId}  (no login; ${draw.assignments} institutions drawn; fundguard draw verify --plan ${draw.planId})`,
         `  API docs (OpenAPI)   ${url}/api/docs`,
         `  health               ${url}/health`,
         `  imports              ${url}/api/imports`,
@@ -135,4 +140,10 @@ export class DemoCommand extends CommandRunner {
   async run(): Promise<void> {
     this.command.help();
   }
+}
+
+/** This quarter in the bureau's zone (Asia/Shanghai), e.g. 2026-Q4. */
+function currentQuarter(now = new Date()): string {
+  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number);
+  return `${y}-Q${Math.ceil(m! / 3)}`;
 }

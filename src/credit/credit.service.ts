@@ -753,10 +753,11 @@ export class CreditService implements OnModuleInit {
   }
 
   /** Score, grade and sampling ratio of the current cycle for the double-random draw and the public grade list (every institution when `codes` is omitted). */
-  async gradesFor(codes?: string[]): Promise<Map<string, GradeInfo>> {
+  async gradesFor(codes?: string[], m: EntityManager = this.ds.manager): Promise<Map<string, GradeInfo>> {
     const cycle = this.cycleAt();
     const upper = codes?.map((c) => c.toUpperCase());
-    const rows = (await this.ds.query(
+    // `m`: a caller inside a transaction (the draw) reads on its own connection (embedded mode has one).
+    const rows = (await m.query(
       `SELECT c.code, s.score FROM (SELECT code FROM institution UNION SELECT institution_code FROM credit_standing WHERE cycle = $1) c
        LEFT JOIN credit_standing s ON s.institution_code = c.code AND s.cycle = $1
        WHERE $2::text[] IS NULL OR c.code = ANY($2::text[])`,

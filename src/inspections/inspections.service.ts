@@ -273,7 +273,7 @@ export class InspectionsService implements OnModuleInit {
        ORDER BY code`,
       [f.kind, f.level, f.region],
     );
-    const grades = await this.credit.gradesFor(rows.map((r) => r.code));
+    const grades = await this.credit.gradesFor(rows.map((r) => r.code), m);
     return rows.map((r) => ({ code: r.code, kind: r.kind, level: r.level, region: r.region.trim(), grade: grades.get(r.code.toUpperCase())?.grade ?? this.gradeRatios()[0]!.grade }));
   }
 

@@ -37,5 +37,10 @@ describe('embedded mode (smoke)', () => {
     // Every step so far is in the audit trail, and its chain holds (the trigger and the chain work on PGlite too).
     const audit = await promisify(execFile)(process.execPath, [CLI, 'audit', 'verify'], { env, timeout: 60_000 });
     expect(audit.stdout).toMatch(/audit chain holds: \d+ entries checked/);
+    // The demo drew a quarter's inspections; anyone can recompute the draw from what was published.
+    const planId = /fundguard draw verify --plan ([0-9a-f-]{36})/.exec(stdout)?.[1];
+    expect(planId).toBeDefined();
+    const verified = await promisify(execFile)(process.execPath, [CLI, 'draw', 'verify', '--plan', planId!], { env, timeout: 60_000 });
+    expect(verified.stdout).toMatch(/the draw matches/);
   });
 });
