@@ -16,7 +16,7 @@ import { ImportsService } from '../../src/imports/imports.service';
 import { RuleLibraryService } from '../../src/rules-engine/rules-engine.module';
 import { createTestHttp } from '../support/app';
 import { importAndOpenCases } from '../support/pipeline';
-import { bearer, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, createUserWithToken, TestUser } from '../support/auth';
 import { dropSchema, testConfig, uniqueName, waitFor } from '../support/test-env';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
@@ -37,13 +37,7 @@ describe('cases (PostgreSQL + Redis)', () => {
   let ds: DataSource;
   let cases: CasesService;
   const users: Record<string, TestUser> = {};
-  const as = (u: TestUser) => {
-    const agent = request(app.getHttpServer());
-    return {
-      get: (url: string) => agent.get(url).set(bearer(u.token)),
-      post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
-    };
-  };
+  const as = (u: TestUser) => apiAs(app, u);
   const caseRow = async (id: string) => ((await ds.query(`SELECT * FROM supervision_case WHERE id = $1`, [id])) as Row[])[0]!;
   const auditActions = async (entityType: string, id: string) =>
     ((await ds.query(`SELECT action FROM audit_entry WHERE entity_type = $1 AND entity_id = $2 ORDER BY seq`, [entityType, id])) as { action: string }[]).map((r) => r.action);

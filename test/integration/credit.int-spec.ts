@@ -22,7 +22,7 @@ import { generateDemoData } from '../../src/demo/generator';
 import { ImportsService } from '../../src/imports/imports.service';
 import { systemActor } from '../../src/accounts/roles';
 import { createTestHttp } from '../support/app';
-import { bearer, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, bearer, createUserWithToken, TestUser } from '../support/auth';
 import { importAndOpenCases } from '../support/pipeline';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
@@ -47,13 +47,7 @@ describe('credit (PostgreSQL + Redis)', () => {
   let ds: DataSource;
   let credit: CreditService;
   const users: Record<string, TestUser> = {};
-  const as = (u: TestUser) => {
-    const agent = request(app.getHttpServer());
-    return {
-      get: (url: string) => agent.get(url).set(bearer(u.token)),
-      post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
-    };
-  };
+  const as = (u: TestUser) => apiAs(app, u);
   const cli = (args: string[], extra: Record<string, string> = {}) => promisify(execFile)('node', [CLI, ...args], { env: { ...process.env, ...env, ...extra } });
   const count = async (sql: string, params: unknown[] = []) => ((await ds.query(sql, params)) as { n: number }[])[0]!.n;
   const auditOf = async (entityType: string, id: string) =>

@@ -12,7 +12,7 @@ import { generateDemoData } from '../../src/demo/generator';
 import { ImportsService } from '../../src/imports/imports.service';
 import { commitmentOf } from '../../src/inspections/draw-algorithm';
 import { createTestHttp } from '../support/app';
-import { bearer, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, createUserWithToken, TestUser } from '../support/auth';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
@@ -33,13 +33,7 @@ describe('inspections (PostgreSQL + Redis)', () => {
   let app: INestApplication;
   let ds: DataSource;
   const users: Record<string, TestUser> = {};
-  const as = (u: TestUser) => {
-    const agent = request(app.getHttpServer());
-    return {
-      get: (url: string) => agent.get(url).set(bearer(u.token)),
-      post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
-    };
-  };
+  const as = (u: TestUser) => apiAs(app, u);
   const anon = () => request(app.getHttpServer());
   const cli = (args: string[]) => promisify(execFile)('node', [CLI, ...args], { env: { ...process.env, ...env } });
   /** Runs the CLI and returns its exit code and output (execFile rejects on a non-zero exit). */

@@ -17,7 +17,7 @@ import { dayText, lastDayOfMonths, localDay } from '../../src/physician-record/p
 import { PhysicianRecordService } from '../../src/physician-record/physician-record.service';
 import { ScreeningService } from '../../src/screening/screening.service';
 import { createTestHttp } from '../support/app';
-import { bearer, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, createUserWithToken, TestUser } from '../support/auth';
 import { importAndOpenCases } from '../support/pipeline';
 import { dropSchema, testConfig, uniqueName, waitFor } from '../support/test-env';
 
@@ -40,13 +40,7 @@ describe("physicians' points (PostgreSQL + Redis)", () => {
   let record: PhysicianRecordService;
   let screening: ScreeningService;
   const users: Record<string, TestUser> = {};
-  const as = (u: TestUser) => {
-    const agent = request(app.getHttpServer());
-    return {
-      get: (url: string) => agent.get(url).set(bearer(u.token)),
-      post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
-    };
-  };
+  const as = (u: TestUser) => apiAs(app, u);
   const today = localDay(new Date(), 'Asia/Shanghai');
   const thisYear = Number(dayText(today).slice(0, 4));
 

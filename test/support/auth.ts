@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role, systemActor } from '../../src/accounts/roles';
@@ -51,4 +52,13 @@ export async function ensureInstitution(app: INestApplicationContext, code: stri
     `INSERT INTO institution (code, name, kind, level, ownership, region) VALUES ($1, $2, 'hospital', 2, 'public', '640105') ON CONFLICT (code) DO NOTHING`,
     [code.toUpperCase(), name],
   );
+}
+
+/** GET and POST to the test app's HTTP API as a user (bearer token); POST sends a JSON body. */
+export function apiAs(app: INestApplication, u: TestUser) {
+  const agent = request(app.getHttpServer());
+  return {
+    get: (url: string) => agent.get(url).set(bearer(u.token)),
+    post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
+  };
 }
