@@ -2,25 +2,18 @@ import { Body, Controller, Get, Ip, Param, Post, Query, Res } from '@nestjs/comm
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Actor, CurrentActor, Roles } from '../accounts/roles';
-import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
+import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { isUuid, parsePaging } from '../common/query';
 import { pager } from '../console/format';
 import { Lang } from '../console/i18n';
-import { ViewRenderer, redirectWithFlash } from '../console/view-renderer.service';
+import { FormFailure, runForm } from '../console/form-action';
+import { ViewRenderer } from '../console/view-renderer.service';
 import { RuleLibraryService } from '../rules-engine/rules-engine.module';
 import { CASE_STATUSES, COLLECTING_STATUSES } from './case-workflow';
 import { acting } from './cases.controller';
 import { parseAppealDecision, parseAssign, parseCaseFilter, parseConfirm, parseDecision, parseFinalize, parsePayment, parseReason } from './cases.dto';
 import { CasesService } from './cases.service';
 import { AGREEMENT_ACTIONS, ARTICLE_RANGES, LEGAL_ARTICLES } from './penalties';
-
-/** A form that failed: which one, why, and what was typed (so it is shown again). */
-interface FormFailure {
-  form: string;
-  message: string;
-  errors: (FieldError & { label?: string })[];
-  values: Record<string, unknown>;
-}
 
 const SUPERVISING = ['admin', 'supervisor'];
 
@@ -123,19 +116,7 @@ export class CasesPagesController {
 
   /** Runs one POST: redirect to the detail with a flash, or show the detail again with the form's errors. */
   private async act(res: Response, id: string, actor: Actor, form: string, body: unknown, flash: string, run: () => Promise<string>, back?: string): Promise<void> {
-    try {
-      const caseId = await run();
-      redirectWithFlash(res, back ?? `/console/cases/${caseId}`, flash);
-    } catch (err) {
-      if (err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
-        const values = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-        const { _csrf: _ignored, ...typed } = values;
-        const failure: FormFailure = { form, message: err.message, errors: err.errors, values: typed };
-        await this.renderDetail(res, id, actor, failure, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
-        return;
-      }
-      throw err;
-    }
+    await runForm(res, { form, body, flash, run, redirectTo: (caseId) => back ?? `/console/cases/${caseId}`, rerender: (failure, status) => this.renderDetail(res, id, actor, failure, status) });
   }
 
   @Post('cases/:id/assign')

@@ -7,7 +7,8 @@ import { DomainErrorCode, DomainException, FieldError } from '../common/domain.e
 import { parsePaging } from '../common/query';
 import { pager } from '../console/format';
 import { Lang } from '../console/i18n';
-import { ViewRenderer, redirectWithFlash } from '../console/view-renderer.service';
+import { FormFailure, runForm } from '../console/form-action';
+import { ViewRenderer } from '../console/view-renderer.service';
 import { scoreChart } from './chart';
 import { BONUS_KINDS } from './credit-policy';
 import { CreditPolicyService } from './credit-policy.service';
@@ -16,12 +17,6 @@ import { CreditService } from './credit.service';
 import { localDate } from './ledger';
 
 /** A form that failed: which one, why, and what was typed. */
-interface FormFailure {
-  form: string;
-  message: string;
-  errors: (FieldError & { label?: string })[];
-  values: Record<string, unknown>;
-}
 
 const SUPERVISING = ['admin', 'supervisor'];
 const CODE = /^[\w.-]{1,64}$/;
@@ -130,18 +125,15 @@ export class CreditPagesController {
 
   /** One POST: redirect with a flash, or show the profile again with the form's errors (400 / 409). */
   private async act(res: Response, code: string | null, actor: Actor, form: string, body: unknown, flash: string, run: () => Promise<string>, back?: string): Promise<void> {
-    try {
-      const target = await run();
-      redirectWithFlash(res, back ?? `/console/credit/${encodeURIComponent(target)}`, flash);
-    } catch (err) {
-      if (code && err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
-        const values = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-        const { _csrf: _ignored, ...typed } = values;
-        await this.renderProfile(res, code, actor, undefined, { form, message: err.message, errors: err.errors, values: typed }, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
-        return;
-      }
-      throw err;
-    }
+    await runForm(res, {
+      form,
+      body,
+      flash,
+      run,
+      redirectTo: (target) => back ?? `/console/credit/${encodeURIComponent(target)}`,
+      // Without an institution to show, a refusal goes to the error page (it names the field too).
+      rerender: code ? (failure, status) => this.renderProfile(res, code, actor, undefined, failure, status) : null,
+    });
   }
 
   /** The local page a form asks to come back to (the requests queue), if any. */

@@ -457,22 +457,27 @@ export class CreditService implements OnModuleInit {
       const [existing] = (await m.query(`SELECT id, status FROM credit_request WHERE type = 'appeal' AND entry_id = $1`, [e.id])) as { id: string; status: string }[];
       if (existing) throw conflict(`entry ${e.id} was already appealed (appeal ${existing.id}, ${existing.status}); an entry is appealed once`);
       const dueOn = addWorkingDays(today, this.policy.appeals.decisionWorkingDays);
-      const [row] = (await m.query(
-        `INSERT INTO credit_request (type, institution_code, entry_id, reason, filed_by, filed_by_name, filed_at, due_on, status)
-         VALUES ('appeal', $1, $2, $3, $4, $5, now(), $6, 'open') RETURNING id`,
-        [e.institution_code, e.id, input.reason, by.actor.userId, by.actor.name, dueOn],
-      )) as { id: string }[];
-      await this.audit.record(m, {
-        actor: by.actor,
-        action: 'credit.appeal',
-        entityType: 'credit_request',
-        entityId: row!.id,
-        after: { type: 'appeal', status: 'open', entryId: e.id, institutionCode: e.institution_code, points: e.points, reason: input.reason, dueOn },
-        ip: by.ip ?? null,
-      });
-      return row!.id;
+      return this.fileRequest(m, 'appeal', e, input.reason, dueOn, by);
     });
     return this.requestView(id, by.actor);
+  }
+
+  /** Files an institution's appeal or repair request about one of its entries (open, due on `dueOn`), audited. */
+  private async fileRequest(m: EntityManager, type: 'appeal' | 'repair', e: { id: string; institution_code: string; points: number }, reason: string, dueOn: string, by: CreditActing): Promise<string> {
+    const [row] = (await m.query(
+      `INSERT INTO credit_request (type, institution_code, entry_id, reason, filed_by, filed_by_name, filed_at, due_on, status)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, 'open') RETURNING id`,
+      [type, e.institution_code, e.id, reason, by.actor.userId, by.actor.name, dueOn],
+    )) as { id: string }[];
+    await this.audit.record(m, {
+      actor: by.actor,
+      action: type === 'appeal' ? 'credit.appeal' : 'credit.repair_request',
+      entityType: 'credit_request',
+      entityId: row!.id,
+      after: { type, status: 'open', entryId: e.id, institutionCode: e.institution_code, points: e.points, reason, dueOn },
+      ip: by.ip ?? null,
+    });
+    return row!.id;
   }
 
   /** A supervisor upholds the deduction or reverses it (a reversal entry restoring its points). */
@@ -555,20 +560,7 @@ export class CreditService implements OnModuleInit {
       if (open) throw conflict(`entry ${e.id} already has a repair request (${open.id}, ${open.status})`);
       await this.checkRepairable(m, e);
       const dueOn = addWorkingDays(this.today(), this.policy.repair.decisionWorkingDays);
-      const [row] = (await m.query(
-        `INSERT INTO credit_request (type, institution_code, entry_id, reason, filed_by, filed_by_name, filed_at, due_on, status)
-         VALUES ('repair', $1, $2, $3, $4, $5, now(), $6, 'open') RETURNING id`,
-        [e.institution_code, e.id, input.reason, by.actor.userId, by.actor.name, dueOn],
-      )) as { id: string }[];
-      await this.audit.record(m, {
-        actor: by.actor,
-        action: 'credit.repair_request',
-        entityType: 'credit_request',
-        entityId: row!.id,
-        after: { type: 'repair', status: 'open', entryId: e.id, institutionCode: e.institution_code, points: e.points, reason: input.reason, dueOn },
-        ip: by.ip ?? null,
-      });
-      return row!.id;
+      return this.fileRequest(m, 'repair', e, input.reason, dueOn, by);
     });
     return this.requestView(id, by.actor);
   }

@@ -3,17 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Actor, CurrentActor, Public, Roles } from '../accounts/roles';
 import { acting } from '../cases/cases.controller';
-import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
+import { FormFailure, runForm } from '../console/form-action';
 import { ViewRenderer, redirectWithFlash } from '../console/view-renderer.service';
 import { parseReason, parseResultInput } from './inspection-plan.dto';
 import { InspectionsService } from './inspections.service';
-
-interface FormFailure {
-  form: string;
-  message: string;
-  errors: (FieldError & { label?: string })[];
-  values: Record<string, unknown>;
-}
 
 const SUPERVISING = ['admin', 'supervisor'];
 
@@ -62,16 +55,14 @@ export class InspectionsPagesController {
   @Roles('admin', 'supervisor')
   async create(@Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
     const by = acting(actor, ip);
-    try {
-      const p = await this.inspections.createPlan(this.inspections.parsePlan(body), by);
-      redirectWithFlash(res, `/console/inspections/${p.id}`, 'inspectionPlanCreated');
-    } catch (err) {
-      if (err instanceof DomainException && err.code === DomainErrorCode.InvalidInput) {
-        const { _csrf: _ignored, ...values } = body ?? {};
-        return this.renderPlans(res, by.actor, { form: 'plan', message: err.message, errors: err.errors, values }, 400);
-      }
-      throw err;
-    }
+    await runForm(res, {
+      form: 'plan',
+      body,
+      flash: 'inspectionPlanCreated',
+      run: () => this.inspections.createPlan(this.inspections.parsePlan(body), by),
+      redirectTo: (p) => `/console/inspections/${p.id}`,
+      rerender: (failure, status) => this.renderPlans(res, by.actor, failure, status),
+    });
   }
 
   @Get('mine')
@@ -89,16 +80,14 @@ export class InspectionsPagesController {
   @Roles('inspector')
   async result(@Param('id') id: string, @Body() body: Record<string, unknown>, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
     const by = acting(actor, ip);
-    try {
-      await this.inspections.recordResult(id, parseResultInput(body), by);
-      redirectWithFlash(res, '/console/inspections/mine', 'inspectionResultRecorded');
-    } catch (err) {
-      if (err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
-        const { _csrf: _ignored, ...values } = body ?? {};
-        return this.renderMine(res, by.actor, { form: `result_${id}`, message: err.message, errors: err.errors, values }, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
-      }
-      throw err;
-    }
+    await runForm(res, {
+      form: `result_${id}`,
+      body,
+      flash: 'inspectionResultRecorded',
+      run: () => this.inspections.recordResult(id, parseResultInput(body), by),
+      redirectTo: () => '/console/inspections/mine',
+      rerender: (failure, status) => this.renderMine(res, by.actor, failure, status),
+    });
   }
 
   private async renderPlan(res: Response, id: string, actor: Actor, failure?: FormFailure, status = 200) {
@@ -120,16 +109,7 @@ export class InspectionsPagesController {
 
   /** One plan action: redirect with a flash, or the plan page again with the error (400 / 409). */
   private async act(res: Response, id: string, actor: Actor, form: string, body: Record<string, unknown> | undefined, flash: string, run: () => Promise<unknown>) {
-    try {
-      await run();
-      redirectWithFlash(res, `/console/inspections/${encodeURIComponent(id)}`, flash);
-    } catch (err) {
-      if (err instanceof DomainException && (err.code === DomainErrorCode.InvalidInput || err.code === DomainErrorCode.Conflict)) {
-        const { _csrf: _ignored, ...values } = body ?? {};
-        return this.renderPlan(res, id, actor, { form, message: err.message, errors: err.errors, values }, err.code === DomainErrorCode.InvalidInput ? 400 : 409);
-      }
-      throw err;
-    }
+    await runForm(res, { form, body, flash, run, redirectTo: () => `/console/inspections/${encodeURIComponent(id)}`, rerender: (failure, status) => this.renderPlan(res, id, actor, failure, status) });
   }
 
   @Post(':id/commit')
