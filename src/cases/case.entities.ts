@@ -4,8 +4,8 @@ import { Finding } from '../screening/screening.entities';
 import { AppealOutcome, CaseStatus } from './case-workflow';
 import { AgreementAction, LegalArticle } from './penalties';
 
-/** findings: from screening; risk: from a risk score; inspection: from an on-site inspection result (src/inspections). */
-export type CaseKind = 'findings' | 'risk' | 'inspection';
+/** findings: from screening; risk: from a risk score; inspection: from an on-site inspection result (src/inspections); tip: from a public tip (举报, src/tips). */
+export type CaseKind = 'findings' | 'risk' | 'inspection' | 'tip';
 export type CaseGrouping = 'institution-period' | 'claim';
 export type FindingOutcome = 'confirmed' | 'dismissed';
 

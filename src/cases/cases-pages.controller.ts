@@ -10,6 +10,7 @@ import { FormFailure, runForm } from '../console/form-action';
 import { ViewRenderer } from '../console/view-renderer.service';
 import { RuleLibraryService } from '../rules-engine/rules-engine.module';
 import { CASE_STATUSES, COLLECTING_STATUSES } from './case-workflow';
+import { CasePublicationService, parsePublication, parseWithdrawal, suggestSummary } from './case-publication.service';
 import { acting } from './cases.controller';
 import { parseAppealDecision, parseAssign, parseCaseFilter, parseConfirm, parseDecision, parseFinalize, parsePayment, parseReason } from './cases.dto';
 import { CasesService } from './cases.service';
@@ -30,6 +31,7 @@ export class CasesPagesController {
     private readonly views: ViewRenderer,
     private readonly cases: CasesService,
     private readonly rules: RuleLibraryService,
+    private readonly publication: CasePublicationService,
   ) {}
 
   @Get('cases')
@@ -67,7 +69,7 @@ export class CasesPagesController {
   private fieldLabel(lang: Lang, path: string): string | undefined {
     const field = path.replace(/^decision\./, '');
     if (field.startsWith('outcomes.')) return `${this.views.t(lang, 'cases.outcome')} #${field.slice('outcomes.'.length)}`;
-    const key = { amount: 'cases.paymentAmount', reason: 'cases.reason', assigneeId: 'cases.assignTo', outcome: 'cases.appealOutcome', waived: 'cases.waived' }[field] ?? `cases.${field}`;
+    const key = { amount: 'cases.paymentAmount', reason: 'cases.reason', assigneeId: 'cases.assignTo', outcome: 'cases.appealOutcome', waived: 'cases.waived', summaryZh: 'cases.publication.summaryZh', summaryEn: 'cases.publication.summaryEn' }[field] ?? `cases.${field}`;
     return this.views.has(key) ? this.views.t(lang, key) : undefined;
   }
 
@@ -79,6 +81,7 @@ export class CasesPagesController {
     const failed = failure ? { ...failure, errors: failure.errors.map((e) => ({ ...e, label: this.fieldLabel(lang, e.path) })) } : null;
     const v = (name: string, dflt: unknown = '') => (failure?.values[name] as unknown) ?? dflt;
     const current = d.currentDecision;
+    const pub = await this.publicationSection(d.id, actor, lang, failure);
     this.views.render(
       res,
       'cases/detail',
@@ -108,10 +111,40 @@ export class CasesPagesController {
           },
           reason: v('reason'),
         },
+        pub,
         lang,
       },
       { title: 'cases.detailTitle', titleVars: { number: d.number }, status },
     );
+  }
+
+  /**
+   * 曝光台 on the case page (staff only): for a final or closed violation case, the form to mark it
+   * (first draft from the confirmed categories' labels) or, when marked, the summary, who and when,
+   * what the public reads, and the withdraw form; a marked case that is no longer publishable still
+   * shows its marking (and may be withdrawn).
+   */
+  private async publicationSection(caseId: string, actor: Actor, lang: Lang, failure?: FormFailure) {
+    if (actor.role === 'institution') return null;
+    const p = await this.publication.forCase(caseId, actor);
+    if (p.refusal && !p.publication) return null;
+    const supervising = SUPERVISING.includes(actor.role);
+    const label = (l: Lang, c: string) => (this.views.has(`category.${c}`) ? this.views.t(l, `category.${c}`) : c);
+    const suggestion = { zh: suggestSummary('zh', p.violationType, p.confirmedCategories.map((c) => label('zh', c))), en: suggestSummary('en', p.violationType, p.confirmedCategories.map((c) => label('en', c))) };
+    const typed = failure?.form === 'publish' ? failure.values : null;
+    const text = (k: 'summaryZh' | 'summaryEn', dflt: string) => (typed ? (typeof typed[k] === 'string' ? (typed[k] as string) : '') : dflt);
+    return {
+      ...p,
+      live: p.publication?.state === 'published',
+      canMark: supervising && !p.refusal,
+      canWithdraw: supervising && p.publication?.state === 'published',
+      suggested: !p.publication && !typed && !!suggestion.zh,
+      form: {
+        summaryZh: text('summaryZh', p.publication?.summaryZh ?? suggestion.zh),
+        summaryEn: text('summaryEn', p.publication ? (p.publication.summaryEn ?? '') : suggestion.en),
+        reason: failure?.form === 'withdraw_publication' && typeof failure.values.reason === 'string' ? failure.values.reason : '',
+      },
+    };
   }
 
   /** Runs one POST: redirect to the detail with a flash, or show the detail again with the form's errors. */
@@ -183,6 +216,20 @@ export class CasesPagesController {
   async close(@Param('id') id: string, @Body() body: unknown, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
     const by = acting(actor, ip);
     await this.act(res, id, by.actor, 'close', body, 'closed', async () => this.cases.close(id, parseReason(body, false), by));
+  }
+
+  @Post('cases/:id/publication')
+  @Roles('admin', 'supervisor')
+  async markPublication(@Param('id') id: string, @Body() body: unknown, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    await this.act(res, id, by.actor, 'publish', body, 'casePublished', async () => this.publication.mark(id, parsePublication(body), by));
+  }
+
+  @Post('cases/:id/publication/withdraw')
+  @Roles('admin', 'supervisor')
+  async withdrawPublication(@Param('id') id: string, @Body() body: unknown, @Res() res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {
+    const by = acting(actor, ip);
+    await this.act(res, id, by.actor, 'withdraw_publication', body, 'casePublicationWithdrawn', async () => this.publication.withdraw(id, parseWithdrawal(body), by));
   }
 
   @Post('recoveries/:id/payments')

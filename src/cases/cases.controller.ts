@@ -49,7 +49,7 @@ export class CasesController {
   @ApiQuery({ name: 'minAmount', required: false, description: 'amount at risk ≥ (yuan)' })
   @ApiQuery({ name: 'maxAmount', required: false, description: 'amount at risk ≤ (yuan)' })
   @ApiQuery({ name: 'period', required: false, description: 'settlement month YYYY-MM' })
-  @ApiQuery({ name: 'kind', required: false, enum: ['findings', 'risk', 'inspection'] })
+  @ApiQuery({ name: 'kind', required: false, enum: ['findings', 'risk', 'inspection', 'tip'] })
   @ApiQuery({ name: 'sort', required: false, enum: ['amount', 'opened'], description: 'default opened' })
   @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'], description: 'default desc' })
   @ApiQuery({ name: 'page', required: false })

@@ -310,7 +310,7 @@ export function parsePayment(body: unknown): PaymentInput {
   return { amountFen: amountFen!, paidOn, reference: reference! };
 }
 
-const KINDS: CaseKind[] = ['findings', 'risk', 'inspection'];
+const KINDS: CaseKind[] = ['findings', 'risk', 'inspection', 'tip'];
 const RECOVERY_STATUSES: RecoveryStatus[] = ['open', 'paid', 'overdue', 'cancelled'];
 
 /** Query-string filters of GET /api/cases (and the queue page). */

@@ -318,6 +318,32 @@ export class CasesService {
     return c!;
   }
 
+  /**
+   * A case opened from a public tip (举报) by the supervisor handling it, inside the caller's
+   * transaction; the audit entry names the tip (never its tipster), its amount goes to the amount at risk.
+   */
+  async openFromTip(
+    m: EntityManager,
+    input: { institutionCode: string; tipId: string; tipNumber: string; category: string; amountAtRisk: string; at: Date; notes: string | null },
+    actor: Actor,
+  ): Promise<{ id: string; number: string }> {
+    const [c]: { id: string; number: string }[] = await m.query(
+      `INSERT INTO supervision_case (number, kind, grouping, institution_code, period, status, opened_at, review_due_on, amount_at_risk)
+       SELECT 'AJ-' || $1 || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), 'tip', 'institution-period', $2, $3, 'open', $4, $5::date, $6
+       FROM (SELECT nextval('supervision_case_number_seq') AS n) s
+       RETURNING id, number`,
+      [this.localDate(input.at).slice(0, 4), input.institutionCode, this.localDate(input.at).slice(0, 7), input.at, this.localDate(input.at, this.config.cases.reviewDays), input.amountAtRisk],
+    );
+    await this.audit.record(m, {
+      actor,
+      action: 'case.open',
+      entityType: 'case',
+      entityId: c!.id,
+      after: { number: c!.number, status: 'open', kind: 'tip', institutionCode: input.institutionCode, tipId: input.tipId, tipNumber: input.tipNumber, category: input.category, amountAtRisk: input.amountAtRisk, notes: input.notes },
+    });
+    return c!;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reading
 

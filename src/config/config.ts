@@ -11,6 +11,8 @@ export class ConfigError extends Error {
 }
 
 const DEV_PSEUDONYM_KEY = 'fundguard-development-key-not-for-production';
+/** 32 bytes, base64: the development key of tipsters' identities (refused in production). */
+const DEV_TIP_IDENTITY_KEY = Buffer.from('fundguard-dev-tip-key-not-secret').toString('base64');
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -86,6 +88,16 @@ const envSchema = z
     LOGIN_RATE_PER_MINUTE: int(1, 100_000).default(20),
     SESSION_TTL_HOURS: int(1, 720).default(12),
     SESSION_COOKIE_SECURE: z.preprocess(emptyToUndefined, bool.optional()),
+    DISCLOSURE_MIN_CELL: int(1, 1000).default(5),
+    TIP_IDENTITY_KEY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes in base64 (e.g. openssl rand -base64 32)' })
+        .optional(),
+    ),
+    TIP_RATE_PER_HOUR: int(1, 100_000).default(5),
+    TIP_REWARD_POLICY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'must be error, warn, log, debug or verbose' }).default('log'),
   });
 
@@ -139,6 +151,19 @@ export interface AppConfig {
     /** The credit policy file (checked against rules/credit-policy.schema.json at start); unset: the shipped rules/credit-policy.yaml. */
     policyFile?: string;
   };
+  disclosure: {
+    /** Public cells describing fewer patients than this are suppressed (shown as "<k"). */
+    minCell: number;
+  };
+  tips: {
+    /** AES-256-GCM key (32 bytes) that encrypts tipsters' identities at rest. */
+    identityKey: Buffer;
+    usingDevelopmentKey: boolean;
+    /** Tips one client address may submit per hour (per process). */
+    ratePerHour: number;
+    /** The reward policy file (checked against its schema at start); unset: the shipped rules/tip-rewards.yaml. */
+    rewardPolicyFile?: string;
+  };
   auth: {
     /** Consecutive wrong passwords that lock an account. */
     maxFailures: number;
@@ -169,6 +194,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   // Checked here, not in the schema: zod skips object-level checks once a field has failed.
   if (env.NODE_ENV === 'production' && !env.PSEUDONYM_KEY) {
     problems.push('PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)');
+  }
+  if (env.NODE_ENV === 'production' && !env.TIP_IDENTITY_KEY) {
+    problems.push("TIP_IDENTITY_KEY: is required in production (the key that encrypts tipsters' identities)");
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -207,6 +235,13 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
       riskThreshold: e.CASE_RISK_THRESHOLD,
     },
     credit: { policyFile: e.CREDIT_POLICY_FILE ? resolve(e.CREDIT_POLICY_FILE) : undefined },
+    disclosure: { minCell: e.DISCLOSURE_MIN_CELL },
+    tips: {
+      identityKey: Buffer.from(e.TIP_IDENTITY_KEY ?? DEV_TIP_IDENTITY_KEY, 'base64'),
+      usingDevelopmentKey: !e.TIP_IDENTITY_KEY,
+      ratePerHour: e.TIP_RATE_PER_HOUR,
+      rewardPolicyFile: e.TIP_REWARD_POLICY_FILE ? resolve(e.TIP_REWARD_POLICY_FILE) : undefined,
+    },
     auth: {
       maxFailures: e.LOGIN_MAX_FAILURES,
       lockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,

@@ -26,6 +26,7 @@ export const NAV: readonly NavEntry[] = [
   { href: '/console/physicians', key: 'nav.physicians', roles: ['admin', 'supervisor', 'auditor', 'institution'] },
   { href: '/console/inspections', key: 'nav.inspections', roles: ['admin', 'supervisor', 'auditor'] },
   { href: '/console/inspections/mine', key: 'nav.inspectionsMine', roles: ['inspector'] },
+  { href: '/console/tips', key: 'nav.tips', roles: ['admin', 'supervisor'] },
   { href: '/console/audit', key: 'nav.audit', roles: ['admin', 'auditor'] },
   { href: '/console/queues', key: 'nav.queues', roles: ['admin'] },
 ];

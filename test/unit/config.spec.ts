@@ -31,10 +31,30 @@ const ALL_DEFAULTS: AppConfig = {
   screening: { rulesDir: undefined, batchClaims: 20_000 },
   cases: { grouping: 'institution-period', appealDays: 15, reviewDays: 30, recoveryDays: 30, riskThreshold: 60 },
   credit: { policyFile: undefined },
+  disclosure: { minCell: 5 },
+  tips: { identityKey: Buffer.from('fundguard-dev-tip-key-not-secret'), usingDevelopmentKey: true, ratePerHour: 5, rewardPolicyFile: undefined },
   auth: { maxFailures: 5, lockoutMinutes: 15, loginRatePerMinute: 20, sessionTtlHours: 12, secureCookies: false },
   logLevel: 'log',
   reportMaxRss: false,
 };
+
+const TIP_KEY = Buffer.alloc(32, 9).toString('base64');
+
+describe('disclosure and tips', () => {
+  it('reads the suppression threshold and refuses 0', () => {
+    expect(loadConfig({ DISCLOSURE_MIN_CELL: '10' }).disclosure.minCell).toBe(10);
+    expect(problemsOf({ DISCLOSURE_MIN_CELL: '0' })).toEqual(['DISCLOSURE_MIN_CELL (= "0"): must be at least 1']);
+  });
+
+  it('takes a 32-byte base64 tip identity key, hides a wrong one, and requires one in production', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ TIP_IDENTITY_KEY: key }).tips).toMatchObject({ identityKey: Buffer.alloc(32, 7), usingDevelopmentKey: false });
+    expect(problemsOf({ TIP_IDENTITY_KEY: Buffer.alloc(16).toString('base64') })).toEqual(['TIP_IDENTITY_KEY (value hidden): must be 32 bytes in base64 (e.g. openssl rand -base64 32)']);
+    expect(problemsOf({ NODE_ENV: 'production', PSEUDONYM_KEY: 'x'.repeat(32) })).toEqual([
+      "TIP_IDENTITY_KEY: is required in production (the key that encrypts tipsters' identities)",
+    ]);
+  });
+});
 
 describe('defaults', () => {
   it('an empty environment gives the documented defaults', () => {
@@ -161,32 +181,33 @@ describe('invalid configuration', () => {
   });
 
   it('requires PSEUDONYM_KEY in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)']);
+    expect(problemsOf({ NODE_ENV: 'production', TIP_IDENTITY_KEY: TIP_KEY })).toEqual(['PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)']);
   });
 
   it('accepts production with a PSEUDONYM_KEY', () => {
-    expect(loadConfig({ NODE_ENV: 'production', PSEUDONYM_KEY: KEY }).privacy).toEqual({ pseudonymKey: KEY, usingDevelopmentKey: false });
+    expect(loadConfig({ NODE_ENV: 'production', PSEUDONYM_KEY: KEY, TIP_IDENTITY_KEY: TIP_KEY }).privacy).toEqual({ pseudonymKey: KEY, usingDevelopmentKey: false });
   });
 
   it('treats an empty PSEUDONYM_KEY as unset in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production', PSEUDONYM_KEY: '' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', PSEUDONYM_KEY: '', TIP_IDENTITY_KEY: TIP_KEY })).toEqual([
       'PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)',
     ]);
-    expect(problemsOf({ NODE_ENV: 'production', PSEUDONYM_KEY: '   ' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', PSEUDONYM_KEY: '   ', TIP_IDENTITY_KEY: TIP_KEY })).toEqual([
       'PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)',
     ]);
   });
 
-  it('lists the missing production PSEUDONYM_KEY together with the other invalid variables', () => {
+  it('lists the missing production keys together with the other invalid variables', () => {
     const problems = problemsOf({ NODE_ENV: 'production', PORT: 'abc', LOG_LEVEL: 'loud' });
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT (= "abc"): must be a number',
         'LOG_LEVEL (= "loud"): must be error, warn, log, debug or verbose',
         'PSEUDONYM_KEY: is required in production (the key of the patient-id pseudonymisation hash)',
+        "TIP_IDENTITY_KEY: is required in production (the key that encrypts tipsters' identities)",
       ]),
     );
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
   });
 
   it('is a ConfigError whose message lists every problem', () => {
