@@ -10,12 +10,14 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ImportsModule } from './imports/imports.module';
 import { InspectionsModule } from './inspections/inspections.module';
+import { DisclosureModule } from './disclosure/disclosure.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { PhysicianPolicyModule } from './physician-record/physician-policy.module';
 import { PhysicianRecordModule } from './physician-record/physician-record.module';
 import { RulesEngineModule } from './rules-engine/rules-engine.module';
 import { ScreeningModule } from './screening/screening.module';
 import { ScoringModule } from './scoring/scoring.module';
+import { TipsModule } from './tips/tips.module';
 
 /** api: HTTP only; worker: queue workers only; cli: workers, no HTTP; all: both (demo). */
 export type ProcessRole = 'api' | 'worker' | 'cli' | 'all';
@@ -45,6 +47,8 @@ export class AppModule {
         PhysicianRecordModule,
         CreditModule.forRoot(role),
         InspectionsModule,
+        TipsModule,
+        DisclosureModule,
       ],
       controllers: role === 'api' || role === 'all' ? [HealthController] : [],
     };

@@ -12,6 +12,7 @@ import { ExportCommand, ExportRejectionsCommand } from './export.command';
 import { ModelCommand, ModelEvaluateCommand } from './model.command';
 import { ExportRiskCommand, ScoreCommand } from './scoring.command';
 import { ExportFindingsCommand, RulesBacktestCommand, RulesCommand, RulesListCommand, RulesTestCommand, ScreenCommand } from './screening.command';
+import { PublishCommand } from './publish.command';
 import { ImportClaimsCommand, ImportCommand, ImportReferenceCommand, ImportStatusCommand } from './import.command';
 
 /** The CLI's own module holds only the commands; each command starts the application it needs. */
@@ -34,6 +35,7 @@ export class CliModule {
         CasesCommand, CasesOpenCommand, CasesListCommand,
         ...CREDIT_COMMANDS,
         ...INSPECTIONS_COMMANDS,
+        PublishCommand,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { CSRF_MESSAGE } from '../accounts/access.guard';
 import { DomainException } from '../common/domain.exception';
 import { domainStatus } from '../common/domain-exception.filter';
 import { isPageRequest } from './console-security';
+import { LIVE_SITE } from '../disclosure/public-site';
 import { ViewRenderer } from './view-renderer.service';
 
 const HEADINGS: Record<number, string> = {
@@ -67,7 +68,10 @@ export class ConsolePageFilter implements ExceptionFilter {
     const detailKey = status === 403 && message === CSRF_MESSAGE ? 'error.csrfDetail' : DETAILS[status];
     const detail = detailKey ? this.views.t(lang, detailKey) : status === 400 || status === 409 ? message : undefined;
     try {
-      this.views.render(res, 'console/error', { heading, detail, errors, status }, { title: heading, status });
+      // The public site's errors keep its frame (no login, its own navigation).
+      const isPublic = (req.path ?? '').startsWith('/public');
+      const frame = isPublic ? { site: LIVE_SITE, privacy: { minCell: this.views.publicMinCell } } : {};
+      this.views.render(res, 'console/error', { heading, detail, errors, status, ...frame }, { title: heading, status, layout: isPublic ? 'disclosure/layout' : undefined });
     } catch (renderError) {
       // A broken template must not hide the original failure.
       this.logger.error(`error page failed: ${(renderError as Error).stack ?? renderError}`);

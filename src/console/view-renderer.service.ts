@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { formatDate, formatDateTime, formatFen, formatMeasure, formatMoney, formatNumber, formatPercent, riskLevel } from './format';
 import { DEFAULT_LANG, Dictionaries, HTML_LANG, LANG_COOKIE, Lang, interpolate, isLang, loadDictionaries } from './i18n';
 import { navFor } from './nav';
+import { LIVE_SITE, PublicSite, liveOnlyHref, publicAsset, publicHref } from '../disclosure/public-site';
 
 /** The folder holding package.json: templates are read from src/ there (tsc does not copy .hbs files). */
 export function projectRoot(from = __dirname): string {
@@ -27,6 +28,16 @@ export interface RenderOptions {
   /** Values for the title's placeholders. */
   titleVars?: Record<string, unknown>;
   status?: number;
+  /** The page frame: `console/layout` (default) or a feature's, e.g. `disclosure/layout` for the public site. */
+  layout?: string;
+}
+
+/** What a page needs besides its own context when rendered without a request (static export). */
+export interface StandaloneRenderOptions {
+  lang: Lang;
+  title?: string;
+  titleVars?: Record<string, unknown>;
+  layout?: string;
 }
 
 interface CachedTemplate {
@@ -59,6 +70,11 @@ export class ViewRenderer {
     this.registerPartials();
   }
 
+  /** The public site's small-cell threshold, for pages rendered outside the disclosure module (errors). */
+  get publicMinCell(): number {
+    return this.config.disclosure.minCell;
+  }
+
   /** Looks a message up; `{name}` placeholders are filled from vars; an unknown key shows itself. */
   t(lang: Lang, key: string, vars?: Record<string, unknown>): string {
     const text = this.dictionaries[lang][key];
@@ -86,28 +102,39 @@ export class ViewRenderer {
     }
     const actor = (res.locals.actor as Actor | undefined) ?? (req as Request & { actor?: Actor }).actor;
     const csrfToken = res.locals.csrfToken as string | undefined;
-    const title = opts.title ? (this.has(opts.title) ? this.t(lang, opts.title, opts.titleVars) : opts.title) : this.t(lang, 'app.name');
     const full: Record<string, unknown> = {
       ...context,
       actor,
       csrfToken,
-      lang,
-      htmlLang: HTML_LANG[lang],
-      title,
       flash: this.flashOf(req, lang),
       nav: actor ? navFor(actor, req.path) : [],
       langLinks: { zh: withQuery(req.originalUrl, { lang: 'zh' }), en: withQuery(req.originalUrl, { lang: 'en' }) },
       path: req.path,
       query: req.query,
     };
-    const data = { lang };
-    const body = this.template(view)(full, { data });
-    const html = this.template('console/layout')({ ...full, body }, { data });
+    const html = this.compose(view, full, { lang, title: opts.title, titleVars: opts.titleVars, layout: opts.layout });
     res.status(opts.status ?? 200);
     res.type('html');
     // Pages show personal and supervisory data: never cache them in shared caches or the back button.
     res.setHeader('Cache-Control', 'no-store');
     res.send(html);
+  }
+
+  /**
+   * A whole page as a string, without a request: no actor, CSRF token or flash. The static export of
+   * the public site renders its pages with this; `context.langLinks` may point at the other language.
+   */
+  page(view: string, context: Record<string, unknown>, opts: StandaloneRenderOptions): string {
+    return this.compose(view, { ...context, nav: [], query: {} }, opts);
+  }
+
+  private compose(view: string, context: Record<string, unknown>, opts: StandaloneRenderOptions): string {
+    const { lang } = opts;
+    const title = opts.title ? (this.has(opts.title) ? this.t(lang, opts.title, opts.titleVars) : opts.title) : this.t(lang, 'app.name');
+    const full = { ...context, lang, htmlLang: HTML_LANG[lang], title };
+    const data = { lang };
+    const body = this.template(view)(full, { data });
+    return this.template(opts.layout ?? 'console/layout')({ ...full, body }, { data });
   }
 
   /** Compiles (once) and returns a view's template; tests use it to render fragments. */
@@ -243,6 +270,8 @@ function registerHelpers(hbs: typeof Handlebars, dicts: Dictionaries): void {
   hbs.registerHelper('and', (...a: unknown[]) => args(a).values.every(Boolean));
   hbs.registerHelper('or', (...a: unknown[]) => args(a).values.some(Boolean));
   hbs.registerHelper('not', (v: unknown) => !v);
+  /** {{#if (blank v)}}: null, undefined or '' (0 and false are values). */
+  hbs.registerHelper('blank', (v: unknown) => v === null || v === undefined || v === '');
   hbs.registerHelper('concat', (...a: unknown[]) => args(a).values.map((v) => String(v ?? '')).join(''));
   hbs.registerHelper('array', (...a: unknown[]) => args(a).values);
   hbs.registerHelper('json', (v: unknown) => JSON.stringify(v, null, 2));
@@ -255,6 +284,23 @@ function registerHelpers(hbs: typeof Handlebars, dicts: Dictionaries): void {
     for (const [k, v] of Object.entries(base)) if (typeof v === 'string' && k !== 'ok' && k !== 'err' && k !== 'lang') merged[k] = v;
     Object.assign(merged, options.hash);
     return withQuery(path, merged);
+  });
+  // The public site's links (see disclosure/public-site.ts): the page's `site` says live or static export.
+  const siteOf = (options: Handlebars.HelperOptions): PublicSite => (options.data?.root?.site as PublicSite | undefined) ?? LIVE_SITE;
+  /** {{plink "institutions/" code}}: a public page, live or in the static export. */
+  hbs.registerHelper('plink', function (...a: unknown[]) {
+    const { values, options } = args(a);
+    return publicHref(siteOf(options), values.map((v) => String(v ?? '')).join(''));
+  });
+  /** {{passet "assets/site.css"}}: a stylesheet or open-data file of the public site. */
+  hbs.registerHelper('passet', function (...a: unknown[]) {
+    const { values, options } = args(a);
+    return publicAsset(siteOf(options), values.map((v) => String(v ?? '')).join(''));
+  });
+  /** {{liveLink "public/tips/new"}}: a page only the running service has (absolute from a static copy, '' when unknown). */
+  hbs.registerHelper('liveLink', function (...a: unknown[]) {
+    const { values, options } = args(a);
+    return liveOnlyHref(siteOf(options), values.map((v) => String(v ?? '')).join('')) ?? '';
   });
   /** {{badge status}}: a status badge with its translated label (class badge-<status>). */
   hbs.registerHelper('badge', function (status: unknown, options: Handlebars.HelperOptions) {

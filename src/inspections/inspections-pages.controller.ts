@@ -141,30 +141,3 @@ export class InspectionsPagesController {
     redirectWithFlash(res, `/console/inspections/${a.planId}`, 'inspectionResultPublished');
   }
 }
-
-/**
- * The public draw page (一公开), no login: the plan, the commitment and its time, the revealed seed,
- * the input hashes, the institutions drawn with teams by inspector code and unit, published results
- * and the verification; `/public/draws/<id>.json` is the published data to recompute it.
- */
-@ApiExcludeController()
-@Controller('public/draws')
-export class PublicDrawsController {
-  constructor(
-    private readonly views: ViewRenderer,
-    private readonly inspections: InspectionsService,
-  ) {}
-
-  @Get(':id')
-  @Public()
-  async draw(@Param('id') id: string, @Res() res: Response) {
-    if (id.endsWith('.json')) {
-      const j = await this.inspections.publishedJson(id.slice(0, -5));
-      res.setHeader('Content-Disposition', `attachment; filename="draw-${j.draw.id}.json"`);
-      res.type('application/json').send(`${JSON.stringify(j, null, 2)}\n`);
-      return;
-    }
-    const d = await this.inspections.drawView(id);
-    this.views.render(res, 'inspections/public-draw', { d }, { title: 'inspections.publicTitle' });
-  }
-}

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '../cases/cases.module';
 import { InspectionsController } from './inspections.controller';
-import { InspectionsPagesController, PublicDrawsController } from './inspections-pages.controller';
+import { InspectionsPagesController } from './inspections-pages.controller';
 import { InspectionsService } from './inspections.service';
 
 /**
@@ -11,7 +11,7 @@ import { InspectionsService } from './inspections.service';
  */
 @Module({
   imports: [CasesModule],
-  controllers: [InspectionsController, InspectionsPagesController, PublicDrawsController],
+  controllers: [InspectionsController, InspectionsPagesController],
   providers: [InspectionsService],
   exports: [InspectionsService],
 })

@@ -410,6 +410,62 @@ export class InspectionsService implements OnModuleInit {
     };
   }
 
+  /**
+   * 一公开 of results: every inspection result published before `until` (optionally of one
+   * institution), newest first — the enforcing body, the object, the matters and the conclusion.
+   */
+  async publishedResults(until: Date, institutionCode?: string) {
+    const rows: { draw_id: string; plan_name: string; plan_period: string; institution_code: string; institution_name: string | null; unit: string | null; matters: PlanMatter[]; outcome: string; amount_found: string | null; recorded_at: Date; published_at: Date }[] =
+      await this.ds.query(
+        `SELECT a.draw_id, p.name AS plan_name, p.period AS plan_period, a.institution_code, inst.name AS institution_name, i.unit, p.matters, r.outcome, r.amount_found, r.recorded_at, r.published_at
+         FROM inspection_result r JOIN inspection_assignment a ON a.id = r.assignment_id JOIN inspection_plan p ON p.id = a.plan_id
+         LEFT JOIN inspector i ON i.code = a.team[1] LEFT JOIN institution inst ON inst.code = a.institution_code
+         WHERE r.published_at IS NOT NULL AND r.published_at < $1 AND ($2::text IS NULL OR a.institution_code = $2)
+         ORDER BY r.published_at DESC, a.institution_code`,
+        [until, institutionCode ?? null],
+      );
+    return rows.map((r) => ({
+      drawId: r.draw_id,
+      plan: { name: r.plan_name, period: r.plan_period },
+      institutionCode: r.institution_code,
+      institutionName: r.institution_name,
+      enforcingBody: r.unit,
+      matters: r.matters.map((m) => m.matter),
+      outcome: r.outcome,
+      amountFound: r.amount_found,
+      decidedAt: r.recorded_at,
+      publishedAt: r.published_at,
+    }));
+  }
+
+  /** The plans the public may see (committed before `until`; drafts are internal) with their published draws. */
+  async publicPlans(until: Date) {
+    const plans: { id: string; name: string; period: string; period_from: string; period_to: string; matters: PlanMatter[]; status: string; commitment: string | null; committed_at: Date | null }[] = await this.ds.query(
+      `SELECT id, name, period, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to, matters, status, commitment, committed_at
+       FROM inspection_plan p
+       WHERE EXISTS (SELECT 1 FROM inspection_draw d WHERE d.plan_id = p.id AND d.drawn_at < $1) OR (p.status = 'committed' AND p.committed_at < $1)
+       ORDER BY period_from DESC, name`,
+      [until],
+    );
+    const draws: { plan_id: string; id: string; number: number; drawn_at: Date; result_hash: string; assignments: number; unstaffed: number; replaced: boolean }[] = await this.ds.query(
+      `SELECT d.plan_id, d.id, d.number, d.drawn_at, d.result_hash, jsonb_array_length(d.result->'assignments') AS assignments, jsonb_array_length(d.result->'unstaffed') AS unstaffed,
+              EXISTS (SELECT 1 FROM inspection_draw n WHERE n.replaces_draw_id = d.id AND n.drawn_at < $1) AS replaced
+       FROM inspection_draw d WHERE d.drawn_at < $1 ORDER BY d.plan_id, d.number`,
+      [until],
+    );
+    return plans.map((p) => ({
+      id: p.id,
+      name: p.name,
+      period: p.period,
+      periodFrom: p.period_from,
+      periodTo: p.period_to,
+      matters: p.matters.map((m) => m.matter),
+      // A commitment awaiting its draw is public; a plan's later commitment (a redraw pending) is shown too.
+      pendingCommitment: p.status === 'committed' ? { commitment: p.commitment, committedAt: p.committed_at } : null,
+      draws: draws.filter((d) => d.plan_id === p.id).map((d) => ({ id: d.id, number: d.number, drawnAt: d.drawn_at, resultHash: d.result_hash, assignments: d.assignments, unstaffed: d.unstaffed, replaced: d.replaced })),
+    }));
+  }
+
   /** Recomputes a published draw from its published data (verifyDraw) and says whether it matches. */
   async verify(id: string): Promise<{ drawId: string; planId: string; number: number; ok: boolean; problems: string[] }> {
     const j = await this.publishedJson(id);
