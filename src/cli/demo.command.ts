@@ -11,6 +11,7 @@ import { ImportsService } from '../imports/imports.service';
 import { startHttp } from '../http';
 import { FindingsService } from '../screening/findings.service';
 import { ensureDemoAccounts } from '../demo/demo-accounts';
+import { demoDisclosure } from '../demo/demo-disclosure';
 import { demoInspectionDraw } from '../demo/demo-inspections';
 import { cliActor, describeRun, modeLine, ProgressReporter } from './cli-support';
 import { awaitScreening } from './import.command';
@@ -81,6 +82,7 @@ export class DemoRunCommand extends CommandRunner {
     await printFindingCounts(app.get(FindingsService));
     const logins = await ensureDemoAccounts(app, cliActor());
     const draw = await demoInspectionDraw(app, cliActor(), currentQuarter(), 'demo-inspector');
+    const disclosure = await demoDisclosure(app, draw);
     process.stdout.write(
       [
         '',
@@ -93,6 +95,16 @@ export class DemoRunCommand extends CommandRunner {
         `  credit               ${url}/console/credit`,
         `  inspection plans     ${url}/console/inspections  (demo-inspector leads team 1 as ${draw.inspectorCode ?? '—'}: ${url}/console/inspections/mine)`,
         `  draw, verifiable     ${url}/public/draws/${draw.drawId}  (no login; ${draw.assignments} institutions drawn; fundguard draw verify --plan ${draw.planId})`,
+        '',
+        'Public disclosure site (no login):',
+        `  the fund             ${url}/public`,
+        `  institutions         ${url}/public/institutions`,
+        `  inspections          ${url}/public/inspections  (${disclosure.results} result published)`,
+        `  曝光台 exposure      ${url}/public/exposure  (${disclosure.exposed.join(', ') || 'none'})`,
+        `  open data            ${url}/public/data`,
+        `  tips (举报)          ${url}/public/tips  (tip ${disclosure.tip.number}: track it at ${url}/public/tips/track with ${disclosure.tip.trackingCode}; demo-supervisor reads it at ${url}/console/tips)`,
+        `  static copy          fundguard publish --out ./public-site`,
+        '',
         `  API docs (OpenAPI)   ${url}/api/docs`,
         `  health               ${url}/health`,
         `  imports              ${url}/api/imports`,
