@@ -301,21 +301,7 @@ export class CasesService {
     input: { institutionCode: string; inspectionId: string; outcome: string; amountAtRisk: string; at: Date; notes: string | null },
     actor: Actor,
   ): Promise<{ id: string; number: string }> {
-    const [c]: { id: string; number: string }[] = await m.query(
-      `INSERT INTO supervision_case (number, kind, grouping, institution_code, period, status, opened_at, review_due_on, amount_at_risk)
-       SELECT 'AJ-' || $1 || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), 'inspection', 'institution-period', $2, $3, 'open', $4, $5::date, $6
-       FROM (SELECT nextval('supervision_case_number_seq') AS n) s
-       RETURNING id, number`,
-      [this.localDate(input.at).slice(0, 4), input.institutionCode, this.localDate(input.at).slice(0, 7), input.at, this.localDate(input.at, this.config.cases.reviewDays), input.amountAtRisk],
-    );
-    await this.audit.record(m, {
-      actor,
-      action: 'case.open',
-      entityType: 'case',
-      entityId: c!.id,
-      after: { number: c!.number, status: 'open', kind: 'inspection', institutionCode: input.institutionCode, inspectionId: input.inspectionId, outcome: input.outcome, amountAtRisk: input.amountAtRisk, notes: input.notes },
-    });
-    return c!;
+    return this.openFromSource(m, 'inspection', input, { inspectionId: input.inspectionId, outcome: input.outcome }, actor);
   }
 
   /**
@@ -327,19 +313,31 @@ export class CasesService {
     input: { institutionCode: string; tipId: string; tipNumber: string; category: string; amountAtRisk: string; at: Date; notes: string | null },
     actor: Actor,
   ): Promise<{ id: string; number: string }> {
+    return this.openFromSource(m, 'tip', input, { tipId: input.tipId, tipNumber: input.tipNumber, category: input.category }, actor);
+  }
+
+  /** One institution-period case opened by something outside screening (an inspection, a tip), audited with its source's facts. */
+  private async openFromSource(
+    m: EntityManager,
+    kind: 'inspection' | 'tip',
+    input: { institutionCode: string; amountAtRisk: string; at: Date; notes: string | null },
+    source: Record<string, unknown>,
+    actor: Actor,
+  ): Promise<{ id: string; number: string }> {
+    const day = this.localDate(input.at);
     const [c]: { id: string; number: string }[] = await m.query(
       `INSERT INTO supervision_case (number, kind, grouping, institution_code, period, status, opened_at, review_due_on, amount_at_risk)
-       SELECT 'AJ-' || $1 || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), 'tip', 'institution-period', $2, $3, 'open', $4, $5::date, $6
+       SELECT 'AJ-' || $1 || '-' || lpad(n::text, greatest(6, length(n::text)), '0'), $7, 'institution-period', $2, $3, 'open', $4, $5::date, $6
        FROM (SELECT nextval('supervision_case_number_seq') AS n) s
        RETURNING id, number`,
-      [this.localDate(input.at).slice(0, 4), input.institutionCode, this.localDate(input.at).slice(0, 7), input.at, this.localDate(input.at, this.config.cases.reviewDays), input.amountAtRisk],
+      [day.slice(0, 4), input.institutionCode, day.slice(0, 7), input.at, this.localDate(input.at, this.config.cases.reviewDays), input.amountAtRisk, kind],
     );
     await this.audit.record(m, {
       actor,
       action: 'case.open',
       entityType: 'case',
       entityId: c!.id,
-      after: { number: c!.number, status: 'open', kind: 'tip', institutionCode: input.institutionCode, tipId: input.tipId, tipNumber: input.tipNumber, category: input.category, amountAtRisk: input.amountAtRisk, notes: input.notes },
+      after: { number: c!.number, status: 'open', kind, institutionCode: input.institutionCode, ...source, amountAtRisk: input.amountAtRisk, notes: input.notes },
     });
     return c!;
   }

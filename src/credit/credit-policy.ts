@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { policyWhere, rulesFolder, rulesSchemaValidator, schemaProblems as schemaErrors } from '../common/rules-folder';
 import { parseYamlSource } from '../common/yaml-source';
 
 /**
@@ -76,35 +76,17 @@ export interface PolicyCheckOptions {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-/** The product's rules/ folder (where the schema lives), found from this file in src/ or dist/src/. */
-export function creditRulesRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'rules', 'credit-policy.schema.json');
-    try {
-      if (statSync(candidate).isFile()) return join(dir, 'rules');
-    } catch {
-      /* keep looking upwards */
-    }
-    dir = join(dir, '..');
-  }
-  throw new Error('cannot find the rules/ folder (rules/credit-policy.schema.json)');
-}
-
 export function defaultPolicyFile(): string {
-  return join(creditRulesRoot(), 'credit-policy.yaml');
+  return join(rulesFolder('credit-policy.schema.json'), 'credit-policy.yaml');
 }
 
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(creditRulesRoot(), 'credit-policy.schema.json'), 'utf8'));
-    validator = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
-  }
-  return validator;
-}
+const schemaValidator = () => rulesSchemaValidator('credit-policy.schema.json');
 
 type Path = (string | number)[];
+
+/** Article numbers key `by_article`: digits there are keys, not indexes. */
+const schemaProblems = (errors: Parameters<typeof schemaErrors>[0]) =>
+  schemaErrors(errors, { textKeys: (p) => p.includes('by_article'), propertyNamesHint: 'a finding category name (upper-case letters, digits and _)' });
 
 /** Parses and checks policy YAML (or JSON) text; problems are `shown:line: where: message`. */
 export function parsePolicyText(text: string, shown: string, opts: PolicyCheckOptions = {}): { loaded?: LoadedPolicy; problems: string[] } {
@@ -133,7 +115,7 @@ export function loadPolicyFile(file: string, opts: PolicyCheckOptions & { displa
 }
 
 /** `grades[1].min_score`; the document itself is `(policy)`. */
-const where = (path: Path): string => (path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : '(policy)');
+const where = policyWhere;
 
 function checkPolicyData(data: unknown, report: (path: Path, message: string) => string, opts: PolicyCheckOptions): { loaded?: LoadedPolicy; problems: string[] } {
   const validate = schemaValidator();
@@ -232,39 +214,6 @@ function semanticProblems(p: CreditPolicy, opts: PolicyCheckOptions): { path: Pa
   return out;
 }
 
-/** Ajv errors → one message per problem with its document path. */
-function schemaProblems(errors: ErrorObject[]): { path: Path; message: string }[] {
-  const out = new Map<string, { path: Path; message: string }>();
-  for (const e of errors) {
-    if (e.keyword === 'if') continue;
-    const path: Path = e.instancePath
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .map((s) => (/^\d+$/.test(s) && !e.instancePath.includes('by_article') ? Number(s) : s));
-    const at = where(path);
-    let message: string;
-    if (e.keyword === 'additionalProperties') {
-      const prop = (e.params as { additionalProperty: string }).additionalProperty;
-      message = `${at}: unknown key "${prop}"`;
-      path.push(prop);
-    } else if (e.keyword === 'required') {
-      message = `${at}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-    } else if (e.keyword === 'enum') {
-      message = `${at}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    } else if (e.keyword === 'propertyNames') {
-      const name = (e.params as { propertyName?: string }).propertyName;
-      message = `${at}: "${name}" is not a finding category name (upper-case letters, digits and _)`;
-      if (name) path.push(name);
-    } else if (e.keyword === 'pattern' && e.schemaPath.includes('propertyNames')) {
-      continue; // reported by the propertyNames error itself
-    } else {
-      message = `${at}: ${e.message}`;
-    }
-    out.set(message, { path, message });
-  }
-  return [...out.values()];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Pricing: what a cause is worth under a policy (negative = deduction)

@@ -9,6 +9,7 @@ import { CasePublicationService } from '../cases/case-publication.service';
 import { CreditService } from '../credit/credit.service';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { InspectionsService } from '../inspections/inspections.service';
+import { Institution } from '../reference/reference.entities';
 import { icd10CategoryName } from './icd10-categories';
 import { LedgerMonth, ReserveMonth, reserveSeries } from './reserve';
 import { suppressionMask } from './suppression';
@@ -117,14 +118,8 @@ export interface InstitutionFees {
   lines: FeeLine[];
 }
 
-interface InstitutionRow {
-  code: string;
-  name: string;
-  kind: string;
-  level: number | null;
-  ownership: string | null;
-  region: string;
-}
+/** What the public sees of a designated institution (its reference row). */
+type InstitutionRow = Pick<Institution, 'code' | 'name' | 'kind' | 'level' | 'ownership' | 'region'>;
 
 const ratio = (part: bigint, whole: bigint): number | null => (whole > 0n ? Math.round(Number((part * 1_000_000n) / whole)) / 1_000_000 : null);
 
@@ -368,18 +363,27 @@ export class DisclosureService implements OnModuleInit {
                 sum(it.amount) FILTER (WHERE k.kind IS NULL) AS other
          FROM claim_item it LEFT JOIN catalog_item k ON k.code = it.item_code
          WHERE it.settle_month BETWEEN $1::date AND $2::date AND it.claim_pk IN (SELECT id FROM c)
-         GROUP BY it.claim_pk)
-       SELECT c.institution_code, c.kind || '|' || c.level AS peer_key, c.setting, c.dx, count(*) AS claims, count(DISTINCT c.patient_key) AS patients,
-              count(DISTINCT c.institution_code) AS institutions,
-              sum(c.total_amount) AS total, sum(c.fund_paid) AS fund, coalesce(sum(l.drug), 0) AS drug, coalesce(sum(l.service), 0) AS service,
-              coalesce(sum(l.consumable), 0) AS consumable, coalesce(sum(l.other), 0) AS other, sum(c.stay) AS stay
-       FROM c LEFT JOIN l ON l.claim_pk = c.id
-       GROUP BY GROUPING SETS ((c.institution_code, c.setting, c.dx), (c.kind || '|' || c.level, c.setting, c.dx))`,
-      [from, to],
+         GROUP BY it.claim_pk),
+       x AS (SELECT c.*, l.drug, l.service, l.consumable, l.other FROM c LEFT JOIN l ON l.claim_pk = c.id),
+       own AS (SELECT institution_code, setting, dx, count(DISTINCT patient_key) AS patients FROM x GROUP BY 1, 2, 3)
+       SELECT x.institution_code, NULL AS peer_key, x.setting, x.dx, count(*) AS claims, count(DISTINCT x.patient_key) AS patients, 1 AS institutions,
+              sum(x.total_amount) AS total, sum(x.fund_paid) AS fund, coalesce(sum(x.drug), 0) AS drug, coalesce(sum(x.service), 0) AS service,
+              coalesce(sum(x.consumable), 0) AS consumable, coalesce(sum(x.other), 0) AS other, sum(x.stay) AS stay
+       FROM x GROUP BY x.institution_code, x.setting, x.dx
+       UNION ALL
+       -- A peer group's figures count only members whose own figures are published (at least k patients):
+       -- subtracting the published members from the group then recovers nothing that was withheld.
+       SELECT NULL, x.kind || '|' || x.level, x.setting, x.dx, count(*), count(DISTINCT x.patient_key), count(DISTINCT x.institution_code),
+              sum(x.total_amount), sum(x.fund_paid), coalesce(sum(x.drug), 0), coalesce(sum(x.service), 0),
+              coalesce(sum(x.consumable), 0), coalesce(sum(x.other), 0), sum(x.stay)
+       FROM x JOIN own o ON o.institution_code = x.institution_code AND o.setting = x.setting AND o.dx = x.dx
+       WHERE o.patients >= $3
+       GROUP BY x.kind || '|' || x.level, x.setting, x.dx`,
+      [from, to, this.minCell],
     );
     return rows.map((r) => ({
       institutionCode: r.institution_code,
-      peerKey: r.institution_code === null ? r.peer_key : null,
+      peerKey: r.peer_key,
       setting: r.setting as FeeRow['setting'],
       dx: r.dx!,
       claims: Number(r.claims),
@@ -438,8 +442,8 @@ export function peerKeyOf(inst: Pick<InstitutionRow, 'kind' | 'level'>): string 
 /**
  * An institution's fee structure: its most frequent diagnoses in its main setting (inpatient when it
  * has inpatient claims, else outpatient), each against the same diagnosis across its peer group (same
- * kind and level, itself included, with distinct patients counted over the group). Figures describing
- * fewer than k patients are suppressed.
+ * kind and level; only members whose own figures are published, itself included when it is; distinct
+ * patients counted over the group). Figures describing fewer than k patients are suppressed.
  */
 export function feeStructureOf(inst: InstitutionRow, rows: readonly FeeRow[], k: number, top = COMMON_DISEASES): InstitutionFees {
   const peerGroup = { kind: inst.kind, level: inst.level };
@@ -457,16 +461,17 @@ export function feeStructureOf(inst: InstitutionRow, rows: readonly FeeRow[], k:
       dx: r.dx,
       name: { zh: icd10CategoryName(r.dx, 'zh'), en: icd10CategoryName(r.dx, 'en') },
       own: figures(r, setting, k),
-      peers: { ...figures(group ?? r, setting, k), institutions: group?.institutions ?? 1 },
+      // No publishable member: nothing to compare with (and nothing about the withheld ones).
+      peers: group ? { ...figures(group, setting, k), institutions: group.institutions } : { ...WITHHELD, suppressed: true, institutions: 0 },
     };
   });
   return { setting, peerGroup, lines };
 }
 
+const WITHHELD: FeeFigures = { claims: null, patients: null, averageCost: null, fundShare: null, drugShare: null, serviceShare: null, consumableShare: null, averageStay: null, suppressed: true };
+
 function figures(r: FeeRow, setting: 'inpatient' | 'outpatient', k: number): FeeFigures {
-  if (r.claims === 0 || r.patients < k) {
-    return { claims: null, patients: null, averageCost: null, fundShare: null, drugShare: null, serviceShare: null, consumableShare: null, averageStay: null, suppressed: r.claims > 0 };
-  }
+  if (r.claims === 0 || r.patients < k) return { ...WITHHELD, suppressed: r.claims > 0 };
   const lineTotal = r.drug + r.service + r.consumable + r.other;
   return {
     claims: r.claims,

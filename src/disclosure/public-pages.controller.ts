@@ -1,14 +1,13 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Public } from '../accounts/roles';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { ViewRenderer } from '../console/view-renderer.service';
 import { DisclosureService } from './disclosure.service';
+import { publicStylesheets } from './public-assets';
 import { OPEN_DATASETS, OpenData, datasetCsv, datasetJson, isOpenDataset } from './open-data';
 import { PublicPage, PublicPages } from './public-pages';
 import { liveSite } from './public-site';
@@ -33,10 +32,7 @@ export class PublicPagesController {
     private readonly views: ViewRenderer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.assets = {
-      'console.css': readFileSync(join(views.root, 'src', 'console', 'static', 'console.css'), 'utf8'),
-      'public.css': readFileSync(join(views.root, 'src', 'disclosure', 'static', 'public.css'), 'utf8'),
-    };
+    this.assets = publicStylesheets(views.root);
   }
 
   private async send(res: Response, page: PublicPage, period: string, explicit: boolean): Promise<void> {

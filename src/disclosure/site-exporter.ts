@@ -9,6 +9,7 @@ import { Lang } from '../console/i18n';
 import { ViewRenderer } from '../console/view-renderer.service';
 import { DisclosureService } from './disclosure.service';
 import { OpenData, datasetCsv, datasetJson } from './open-data';
+import { publicStylesheets } from './public-assets';
 import { PublicPage, PublicPages } from './public-pages';
 import { staticSite } from './public-site';
 
@@ -83,12 +84,7 @@ export class SiteExporter {
         put(`data/${d.name}.csv`, datasetCsv(d));
         put(`data/${d.name}.json`, datasetJson(d, meta));
       }
-      for (const [name, path] of [
-        ['console.css', join(this.views.root, 'src', 'console', 'static', 'console.css')],
-        ['public.css', join(this.views.root, 'src', 'disclosure', 'static', 'public.css')],
-      ] as const) {
-        put(`assets/${name}`, await readFile(path));
-      }
+      for (const [name, css] of Object.entries(publicStylesheets(this.views.root))) put(`assets/${name}`, css);
       const listing = [...files.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([path, content]) => ({ path, bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') }));

@@ -412,17 +412,17 @@ export class InspectionsService implements OnModuleInit {
 
   /**
    * 一公开 of results: every inspection result published before `until` (optionally of one
-   * institution), newest first — the enforcing body, the object, the matters and the conclusion.
+   * institution, or of one draw), newest first — the enforcing body, the object, the matters and the conclusion.
    */
-  async publishedResults(until: Date, institutionCode?: string) {
+  async publishedResults(until: Date, institutionCode?: string, drawId?: string) {
     const rows: { draw_id: string; plan_name: string; plan_period: string; institution_code: string; institution_name: string | null; unit: string | null; matters: PlanMatter[]; outcome: string; amount_found: string | null; recorded_at: Date; published_at: Date }[] =
       await this.ds.query(
         `SELECT a.draw_id, p.name AS plan_name, p.period AS plan_period, a.institution_code, inst.name AS institution_name, i.unit, p.matters, r.outcome, r.amount_found, r.recorded_at, r.published_at
          FROM inspection_result r JOIN inspection_assignment a ON a.id = r.assignment_id JOIN inspection_plan p ON p.id = a.plan_id
          LEFT JOIN inspector i ON i.code = a.team[1] LEFT JOIN institution inst ON inst.code = a.institution_code
-         WHERE r.published_at IS NOT NULL AND r.published_at < $1 AND ($2::text IS NULL OR a.institution_code = $2)
+         WHERE r.published_at IS NOT NULL AND r.published_at < $1 AND ($2::text IS NULL OR a.institution_code = $2) AND ($3::uuid IS NULL OR a.draw_id = $3)
          ORDER BY r.published_at DESC, a.institution_code`,
-        [until, institutionCode ?? null],
+        [until, institutionCode ?? null, drawId ?? null],
       );
     return rows.map((r) => ({
       drawId: r.draw_id,
@@ -480,13 +480,7 @@ export class InspectionsService implements OnModuleInit {
       ((await this.ds.query(`SELECT code, name FROM institution WHERE code = ANY($1::text[])`, [j.result.assignments.map((a) => a.institution)])) as { code: string; name: string }[]).map((r) => [r.code, r.name]),
     );
     const units = new Map(j.input.inspectors.map((i) => [i.code, i.unit]));
-    const results: { institution_code: string; outcome: string; amount_found: string | null; recorded_at: Date; published_at: Date; matters: PlanMatter[]; unit: string | null }[] = await this.ds.query(
-      `SELECT a.institution_code, r.outcome, r.amount_found, r.recorded_at, r.published_at, p.matters, i.unit
-       FROM inspection_result r JOIN inspection_assignment a ON a.id = r.assignment_id JOIN inspection_plan p ON p.id = a.plan_id
-       LEFT JOIN inspector i ON i.code = a.team[1]
-       WHERE a.draw_id = $1 AND r.published_at IS NOT NULL ORDER BY a.institution_code`,
-      [j.draw.id],
-    );
+    const results = await this.publishedResults(new Date(), undefined, j.draw.id);
     const [replacedBy]: { id: string; number: number }[] = await this.ds.query(`SELECT id, number FROM inspection_draw WHERE replaces_draw_id = $1`, [j.draw.id]);
     const v = verifyDraw({ commitment: j.commitment, seed: j.seed, input: j.input, result: j.result });
     return {
@@ -505,15 +499,9 @@ export class InspectionsService implements OnModuleInit {
       inspectorCount: j.input.inspectors.length,
       assignments: j.result.assignments.map((a) => ({ institution: a.institution, name: names.get(a.institution) ?? null, grade: a.grade, team: a.team.map((c) => ({ code: c, unit: units.get(c) ?? null })) })),
       unstaffed: j.result.unstaffed,
-      results: results.map((r) => ({
-        institution: r.institution_code,
-        enforcingBody: r.unit,
-        matters: r.matters.map((m) => m.matter),
-        outcome: r.outcome,
-        amountFound: r.amount_found,
-        decidedAt: r.recorded_at,
-        publishedAt: r.published_at,
-      })),
+      results: results
+        .sort((a, b) => (a.institutionCode < b.institutionCode ? -1 : 1))
+        .map((r) => ({ institution: r.institutionCode, enforcingBody: r.enforcingBody, matters: r.matters, outcome: r.outcome, amountFound: r.amountFound, decidedAt: r.decidedAt, publishedAt: r.publishedAt })),
       verification: { ok: v.ok, problems: v.problems },
     };
   }

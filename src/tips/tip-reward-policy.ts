@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { canonicalHash } from '../inspections/canonical';
+import { policyWhere, rulesFolder, rulesSchemaValidator, schemaProblems } from '../common/rules-folder';
 import { parseYamlSource } from '../common/yaml-source';
 
 /**
@@ -48,36 +48,15 @@ export class TipRewardPolicyError extends Error {
   }
 }
 
-/** The product's rules/ folder, found from this file in src/ or dist/src/. */
-export function tipRulesRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (statSync(join(dir, 'rules', 'tip-rewards.schema.json')).isFile()) return join(dir, 'rules');
-    } catch {
-      /* keep looking upwards */
-    }
-    dir = join(dir, '..');
-  }
-  throw new Error('cannot find the rules/ folder (rules/tip-rewards.schema.json)');
-}
-
 export function defaultRewardPolicyFile(): string {
-  return join(tipRulesRoot(), 'tip-rewards.yaml');
+  return join(rulesFolder('tip-rewards.schema.json'), 'tip-rewards.yaml');
 }
 
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(tipRulesRoot(), 'tip-rewards.schema.json'), 'utf8'));
-    validator = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
-  }
-  return validator;
-}
+const schemaValidator = () => rulesSchemaValidator('tip-rewards.schema.json');
 
 type Path = (string | number)[];
 
-const where = (path: Path): string => (path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : '(policy)');
+const where = policyWhere;
 
 interface RawPolicy {
   name: Bilingual;
@@ -109,7 +88,7 @@ export function parseRewardPolicyText(text: string, shown: string): { loaded?: L
   });
   if (problems.length) return { problems };
   const policy: TipRewardPolicy = { name: d.name, basis: d.basis, minimum: d.minimum, maximum: d.maximum, levels };
-  return { loaded: { policy, version: createHash('sha256').update(canonicalJson(src.data)).digest('hex') }, problems: [] };
+  return { loaded: { policy, version: canonicalHash(src.data) }, problems: [] };
 }
 
 /** Reads and checks a policy file, or throws a TipRewardPolicyError listing every problem with its line. */
@@ -137,43 +116,6 @@ function shareToBp(share: string): number {
   return Number(i) * 10_000 + Number(f.padEnd(4, '0'));
 }
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** Ajv errors → one message per problem with its document path. */
-function schemaProblems(errors: ErrorObject[]): { path: Path; message: string }[] {
-  const out = new Map<string, { path: Path; message: string }>();
-  for (const e of errors) {
-    const path: Path = e.instancePath
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    const at = where(path);
-    let message: string;
-    if (e.keyword === 'additionalProperties') {
-      const prop = (e.params as { additionalProperty: string }).additionalProperty;
-      message = `${at}: unknown key "${prop}"`;
-      path.push(prop);
-    } else if (e.keyword === 'required') {
-      message = `${at}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-    } else if (e.keyword === 'enum') {
-      message = `${at}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    } else {
-      message = `${at}: ${e.message}`;
-    }
-    out.set(message, { path, message });
-  }
-  return [...out.values()];
-}
 
 // ---------------------------------------------------------------------------------------------
 // The computation

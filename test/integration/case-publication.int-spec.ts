@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CasePublicationService, localDateOf } from '../../src/cases/case-publication.service';
 import { fenOf, yuanText } from '../../src/cases/money';
@@ -13,7 +12,7 @@ import { patientPseudonym } from '../../src/cases/pseudonym';
 import { generateDemoData } from '../../src/demo/generator';
 import { ImportsService } from '../../src/imports/imports.service';
 import { createTestHttp } from '../support/app';
-import { apiAs, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, createUserWithToken, TestUser, consoleLogin, csrfOf, expectAccessiblePage } from '../support/auth';
 import { importAndOpenCases } from '../support/pipeline';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
@@ -343,18 +342,8 @@ describe('case publication (曝光台) (PostgreSQL + Redis)', () => {
   });
 
   it('works in the console: the section on the case page, marking and withdrawing with CSRF, field errors at the form', async () => {
-    const server = app.getHttpServer();
-    const loginAs = async (u: TestUser) => {
-      const agent = request.agent(server);
-      await agent.post('/login').type('form').send({ name: u.name, password: u.password, next: '/console' }).expect(303);
-      return agent;
-    };
-    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    const accessible = (html: string) => {
-      expect(html.match(/<h1[\s>]/g) ?? []).toHaveLength(1);
-      for (const th of html.match(/<th\b[^>]*>/g) ?? []) expect(th).toMatch(/\bscope="(col|row)"/);
-      expect(html).not.toMatch(/<script\b/i);
-    };
+    const loginAs = (u: TestUser) => consoleLogin(app, u);
+    const accessible = expectAccessiblePage;
     const c = await freshCase();
     const id = c.id as string;
     const agent = await loginAs(users.supervisor!);

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { JobQueue } from '../../jobs/job-queue';
 import { CasesService } from '../../src/cases/cases.service';
@@ -16,7 +15,7 @@ import { ImportsService } from '../../src/imports/imports.service';
 import { RuleLibraryService } from '../../src/rules-engine/rules-engine.module';
 import { createTestHttp } from '../support/app';
 import { importAndOpenCases } from '../support/pipeline';
-import { apiAs, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, createUserWithToken, TestUser, consoleLogin, csrfOf, expectAccessiblePage } from '../support/auth';
 import { dropSchema, testConfig, uniqueName, waitFor } from '../support/test-env';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js'); // `npm test` builds dist/ first
@@ -428,18 +427,8 @@ describe('cases (PostgreSQL + Redis)', () => {
   });
 
   it('works a case in the console: queue, assign to me, detail, forms with CSRF, flash messages, field errors', async () => {
-    const server = app.getHttpServer();
-    const loginAs = async (u: TestUser) => {
-      const agent = request.agent(server);
-      await agent.post('/login').type('form').send({ name: u.name, password: u.password, next: '/console' }).expect(303);
-      return agent;
-    };
-    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    const accessible = (html: string) => {
-      expect(html.match(/<h1[\s>]/g) ?? []).toHaveLength(1);
-      for (const th of html.match(/<th\b[^>]*>/g) ?? []) expect(th).toMatch(/\bscope="(col|row)"/);
-      expect(html).not.toMatch(/<script\b/i);
-    };
+    const loginAs = (u: TestUser) => consoleLogin(app, u);
+    const accessible = expectAccessiblePage;
     const c = await freshCase(2, '10');
     const id = c.id as string;
     const agent = await loginAs(users.supervisor!);

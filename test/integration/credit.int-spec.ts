@@ -22,7 +22,7 @@ import { generateDemoData } from '../../src/demo/generator';
 import { ImportsService } from '../../src/imports/imports.service';
 import { systemActor } from '../../src/accounts/roles';
 import { createTestHttp } from '../support/app';
-import { apiAs, bearer, createUserWithToken, TestUser } from '../support/auth';
+import { apiAs, bearer, createUserWithToken, TestUser, consoleLogin, csrfOf } from '../support/auth';
 import { importAndOpenCases } from '../support/pipeline';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
@@ -441,12 +441,7 @@ describe('credit (PostgreSQL + Redis)', () => {
 
   it('the console forms: a supervisor records a bonus, a refused form shows its field errors, an institution appeals', async () => {
     const code = ctx.a!.institution_code as string;
-    const login = async (u: TestUser) => {
-      const agent = request.agent(app.getHttpServer());
-      await agent.post('/login').type('form').send({ name: u.name, password: u.password, next: '/console' }).expect(303);
-      return agent;
-    };
-    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const login = (u: TestUser) => consoleLogin(app, u);
     const sup = await login(users.supervisor!);
     const page = await sup.get(`/console/credit/${code}`).expect(200);
     expect(page.text).not.toMatch(/<script\b/i);

@@ -200,6 +200,28 @@ describe('public disclosure site (PostgreSQL + Redis)', () => {
     expect(small).toBeGreaterThan(0);
   });
 
+  it('counts only members with published figures in a peer group, so subtraction recovers nothing withheld', async () => {
+    const rows = await app.get(DisclosureService).feeRows(period);
+    const groupOf = new Map(((await ds.query(`SELECT code, kind, level FROM institution`)) as { code: string; kind: string; level: number | null }[]).map((i) => [i.code, `${i.kind}|${i.level ?? ''}`]));
+    const own = rows.filter((r) => r.institutionCode !== null);
+    const groups = rows.filter((r) => r.peerKey !== null);
+    let withheldMembers = 0;
+    for (const g of groups) {
+      const members = own.filter((r) => groupOf.get(r.institutionCode!) === g.peerKey && r.setting === g.setting && r.dx === g.dx);
+      const published = members.filter((r) => r.patients >= 5);
+      withheldMembers += members.length - published.length;
+      expect({ key: `${g.peerKey} ${g.setting} ${g.dx}`, claims: g.claims, institutions: g.institutions, total: g.total }).toEqual({
+        key: `${g.peerKey} ${g.setting} ${g.dx}`,
+        claims: published.reduce((n, r) => n + r.claims, 0),
+        institutions: published.length,
+        total: published.reduce((n, r) => n + r.total, 0n),
+      });
+    }
+    expect(withheldMembers).toBeGreaterThan(0);
+    // A group with no published member has no row at all.
+    for (const r of own.filter((x) => x.patients >= 5)) expect(groups.some((g) => g.peerKey === groupOf.get(r.institutionCode!) && g.setting === r.setting && g.dx === r.dx)).toBe(true);
+  });
+
   it('exports the static site: both languages, every draw and dataset, links that resolve, a manifest that verifies, no patient identifier', async () => {
     const { stdout } = await promisify(execFile)('node', [CLI, 'publish', '--period', period, '--out', outDir], { env: { ...process.env, ...env } });
     expect(stdout).toContain(`published ${period}`);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from '@jest/globals';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
@@ -61,4 +62,25 @@ export function apiAs(app: INestApplication, u: TestUser) {
     get: (url: string) => agent.get(url).set(bearer(u.token)),
     post: (url: string, body: object = {}) => agent.post(url).set(bearer(u.token)).send(body),
   };
+}
+
+/** A browser-like session: logs the user in through the login form and keeps the cookie. */
+export async function consoleLogin(app: INestApplication, u: TestUser) {
+  const agent = request.agent(app.getHttpServer());
+  await agent.post('/login').type('form').send({ name: u.name, password: u.password, next: '/console' }).expect(303);
+  return agent;
+}
+
+/** The CSRF token of a console page's forms. */
+export function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('the page has no form with a CSRF token');
+  return m[1]!;
+}
+
+/** Basic accessibility of a server-rendered page: one h1, every table header scoped, no script. */
+export function expectAccessiblePage(html: string): void {
+  expect(html.match(/<h1[\s>]/g) ?? []).toHaveLength(1);
+  for (const th of html.match(/<th\b[^>]*>/g) ?? []) expect(th).toMatch(/\bscope="(col|row)"/);
+  expect(html).not.toMatch(/<script\b/i);
 }

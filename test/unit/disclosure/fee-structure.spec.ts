@@ -18,7 +18,7 @@ const row = (over: Partial<FeeRow>): FeeRow => ({
   stayDays: 80,
   ...over,
 });
-const H1 = { code: 'H1', name: '一院', kind: 'hospital', level: 3, ownership: 'public', region: '640104' };
+const H1 = { code: 'H1', name: '一院', kind: 'hospital' as const, level: 3, ownership: 'public' as const, region: '640104' };
 
 describe('fee structure of common diseases against peers', () => {
   it('takes the most frequent diagnoses of the main setting and compares each with the peer group', () => {
@@ -46,8 +46,13 @@ describe('fee structure of common diseases against peers', () => {
     expect(feeStructureOf(H1, rows, 4).lines[0]!.own.suppressed).toBe(false);
   });
 
+  it('has no peer figures when no member of the group has published figures for the diagnosis', () => {
+    const [l] = feeStructureOf(H1, [row({ dx: 'K35', claims: 3, patients: 3 })], 5).lines;
+    expect(l!.peers).toMatchObject({ institutions: 0, suppressed: true, claims: null, averageCost: null });
+  });
+
   it('uses outpatient diagnoses for an institution without admissions, without stays, and nothing without claims', () => {
-    const pharmacy = { ...H1, code: 'Y1', kind: 'pharmacy', level: null };
+    const pharmacy = { ...H1, code: 'Y1', kind: 'pharmacy' as const, level: null };
     const f = feeStructureOf(pharmacy, [row({ institutionCode: 'Y1', setting: 'outpatient', dx: 'I10', claims: 50, patients: 40 })], 5);
     expect(f.setting).toBe('outpatient');
     expect(f.lines[0]!.own.averageStay).toBeNull();
