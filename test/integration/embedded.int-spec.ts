@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,5 +42,19 @@ describe('embedded mode (smoke)', () => {
     expect(planId).toBeDefined();
     const verified = await promisify(execFile)(process.execPath, [CLI, 'draw', 'verify', '--plan', planId!], { env, timeout: 60_000 });
     expect(verified.stdout).toMatch(/the draw matches/);
+
+    // The demo gave the public site content (two exposed cases, a published result, a tip), and the
+    // static copy of it is written from the embedded database too.
+    const exposed = /曝光台 exposure\s+\S+\s+\(([^)]+)\)/.exec(stdout)?.[1]?.split(', ') ?? [];
+    expect(exposed).toHaveLength(2);
+    expect(stdout).toMatch(/inspections\s+\S+\/public\/inspections\s+\(1 result published\)/);
+    expect(stdout).toMatch(/tip JB-\d{4}-\d{6}: track it at \S+ with [A-Z0-9-]{10,}/);
+    const site = join(dataDir, 'public-site');
+    const published = await promisify(execFile)(process.execPath, [CLI, 'publish', '--out', site], { env, timeout: 120_000 });
+    expect(published.stdout).toMatch(/published \d{4}-\d{2}: \d+ pages/);
+    const exposure = readFileSync(join(site, 'exposure.html'), 'utf8');
+    for (const n of exposed) expect(exposure).toContain(n);
+    expect(readFileSync(join(site, 'inspections.html'), 'utf8')).toContain('发现违规');
+    expect(readFileSync(join(site, 'index.html'), 'utf8')).toContain('累计结存可支付月数');
   });
 });
