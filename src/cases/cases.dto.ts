@@ -5,6 +5,7 @@ import { APPEAL_OUTCOMES, AppealOutcome, CASE_STATUSES, CaseStatus } from './cas
 import { CaseKind, FindingOutcome, RecoveryStatus } from './case.entities';
 import { parseMultiple, parseYuan } from './money';
 import { AGREEMENT_ACTIONS, AgreementAction, LEGAL_ARTICLES, LegalArticle } from './penalties';
+import { isMonth } from '../common/calendar';
 
 /**
  * Request bodies and query strings of the case API and pages: the Swagger classes document them,
@@ -357,7 +358,7 @@ export function parseCaseFilter(q: Record<string, unknown>, paging: { page: numb
   }
   const period = str('period');
   if (period !== undefined) {
-    if (/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) f.period = period;
+    if (isMonth(period)) f.period = period;
     else errors.push({ path: 'period', reason: 'must be a month YYYY-MM' });
   }
   const kind = str('kind');

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { isMonth } from '../common/calendar';
 import { SiteExporter } from '../disclosure/site-exporter';
 import { modeLine, ProgressReporter, withApp } from './cli-support';
 
@@ -29,7 +30,7 @@ export class PublishCommand extends CommandRunner {
 
   @Option({ flags: '-p, --period <YYYY-MM>', description: 'the month to publish (default: the newest month with data)' })
   parsePeriod(v: string) {
-    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(v)) throw new Error(`--period must be a month written YYYY-MM, got ${JSON.stringify(v)}`);
+    if (!isMonth(v)) throw new Error(`--period must be a month written YYYY-MM, got ${JSON.stringify(v)}`);
     return v;
   }
 

@@ -73,3 +73,18 @@ export function completedYears(birth: Ymd, on: Ymd): number {
 export function weekday(days: number): number {
   return (((days + 3) % 7) + 7) % 7;
 }
+
+/** A month written `YYYY-MM` (months 01–12). */
+export const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function isMonth(v: unknown): v is string {
+  return typeof v === 'string' && MONTH_RE.test(v);
+}
+
+/** `YYYY-MM` shifted by `n` months (negative: earlier). */
+export function shiftMonth(month: string, n: number): string {
+  const m = MONTH_RE.exec(month);
+  if (!m) throw new RangeError(`not a month YYYY-MM: ${month}`);
+  const idx = Number(m[1]) * 12 + Number(m[2]) - 1 + n;
+  return `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, '0')}`;
+}

@@ -5,8 +5,9 @@ import { DataSource } from 'typeorm';
 import { fenOf, yuanText } from '../cases/money';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { CasePublicationService } from '../cases/case-publication.service';
-import { CreditService } from '../credit/credit.service';
+import { CasePublicationService, PublishedCase } from '../cases/case-publication.service';
+import { CreditService, GradeInfo } from '../credit/credit.service';
+import { isMonth, shiftMonth } from '../common/calendar';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { InspectionsService } from '../inspections/inspections.service';
 import { Institution } from '../reference/reference.entities';
@@ -16,22 +17,14 @@ import { suppressionMask } from './suppression';
 
 /** Months shown in trends and averaged in the fee structure: the 12 ending with the period. */
 export const WINDOW_MONTHS = 12;
+/** How long the heavier aggregates (periods, fee sums) are reused: public pages need not be fresher than a minute. */
+const CACHE_MS = 60_000;
 /** Common diseases shown per institution. */
 export const COMMON_DISEASES = 5;
 
-const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
-/** 'YYYY-MM' shifted by n months. */
-export function addMonths(period: string, n: number): string {
-  const m = PERIOD_RE.exec(period);
-  if (!m) throw new Error(`invalid period ${period}`);
-  const idx = Number(m[1]) * 12 + Number(m[2]) - 1 + n;
-  return `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, '0')}`;
-}
-
 /** The 12 periods ending with `period`, oldest first. */
 export function windowOf(period: string, months = WINDOW_MONTHS): string[] {
-  return Array.from({ length: months }, (_, i) => addMonths(period, i - months + 1));
+  return Array.from({ length: months }, (_, i) => shiftMonth(period, i - months + 1));
 }
 
 export function badPeriod(value: unknown): DomainException {
@@ -121,6 +114,15 @@ export interface InstitutionFees {
 /** What the public sees of a designated institution (its reference row). */
 type InstitutionRow = Pick<Institution, 'code' | 'name' | 'kind' | 'level' | 'ownership' | 'region'>;
 
+/** An institution's public page: its row, credit grade, published inspections, exposed cases, fee structure. */
+export interface InstitutionRecord {
+  institution: InstitutionRow;
+  credit: GradeInfo | null;
+  inspections: Awaited<ReturnType<InspectionsService['publishedResults']>>;
+  exposure: PublishedCase[];
+  fees: InstitutionFees;
+}
+
 const ratio = (part: bigint, whole: bigint): number | null => (whole > 0n ? Math.round(Number((part * 1_000_000n) / whole)) / 1_000_000 : null);
 
 /**
@@ -132,7 +134,7 @@ const ratio = (part: bigint, whole: bigint): number | null => (whole > 0n ? Math
  */
 @Injectable()
 export class DisclosureService implements OnModuleInit {
-  private feeCache: { key: string; at: number; rows: Promise<FeeRow[]> } | null = null;
+  private readonly cache = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -153,13 +155,28 @@ export class DisclosureService implements OnModuleInit {
     return this.config.disclosure.minCell;
   }
 
-  /** Months with claims or fund accounts, newest first. */
+  /** Months with claims or fund accounts, newest first (every live page lists them: cached a minute). */
   async periods(): Promise<string[]> {
-    const rows: { p: string }[] = await this.ds.query(
-      `SELECT p FROM (SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE is_current
-                      UNION SELECT period FROM fund_ledger) x ORDER BY p DESC`,
-    );
-    return rows.map((r) => r.p);
+    return this.cached('periods', async () => {
+      const rows: { p: string }[] = await this.ds.query(
+        `SELECT p FROM (SELECT DISTINCT to_char(settle_month, 'YYYY-MM') AS p FROM claim WHERE is_current
+                        UNION SELECT period FROM fund_ledger) x ORDER BY p DESC`,
+      );
+      return rows.map((r) => r.p);
+    });
+  }
+
+  /** A value computed at most once a minute per key; a failure is not kept. */
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.value as Promise<T>;
+    for (const [k, v] of this.cache) if (Date.now() - v.at >= CACHE_MS) this.cache.delete(k);
+    const value = compute();
+    this.cache.set(key, { at: Date.now(), value });
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
+    return value;
   }
 
   /**
@@ -168,7 +185,7 @@ export class DisclosureService implements OnModuleInit {
    */
   async resolvePeriod(value: unknown): Promise<string> {
     if (value !== undefined && value !== null && value !== '') {
-      if (typeof value !== 'string' || !PERIOD_RE.test(value)) throw badPeriod(value);
+      if (!isMonth(value)) throw badPeriod(value);
       return value;
     }
     const [ledger]: { p: string | null }[] = await this.ds.query(`SELECT max(period) AS p FROM fund_ledger`);
@@ -184,7 +201,7 @@ export class DisclosureService implements OnModuleInit {
   /** Income, spending, balance and months of reserve per pool (and both together), the 12 months to `period`. */
   async fundReserve(period: string): Promise<PoolReserve[]> {
     // The reserve needs up to 11 earlier months of spending for the first month shown.
-    const from = addMonths(period, -(2 * WINDOW_MONTHS - 1));
+    const from = shiftMonth(period, -(2 * WINDOW_MONTHS - 1));
     const rows: { period: string; insurance_type: 'employee' | 'resident'; income: string; expenditure: string; balance: string }[] = await this.ds.query(
       `SELECT period, insurance_type, income, expenditure, balance FROM fund_ledger WHERE period BETWEEN $1 AND $2 ORDER BY period`,
       [from, period],
@@ -236,7 +253,7 @@ export class DisclosureService implements OnModuleInit {
       [`${months[0]}-01`, `${period}-01`],
     );
     const k = this.minCell;
-    const cell = (key: string, r: (typeof rows)[number] | undefined): SpendingCell & { rawPatients: number } => {
+    const cell = (key: string, r: (typeof rows)[number] | undefined): SpendingCell => {
       const total = fenOf(r?.total ?? '0');
       const fund = fenOf(r?.fund ?? '0');
       return {
@@ -247,7 +264,6 @@ export class DisclosureService implements OnModuleInit {
         fundPaid: yuanText(fund),
         fundShare: ratio(fund, total),
         suppressed: false,
-        rawPatients: Number(r?.patients ?? 0),
       };
     };
     const hide = (c: SpendingCell): SpendingCell => ({ key: c.key, claims: null, patients: null, total: null, fundPaid: null, fundShare: null, suppressed: true });
@@ -255,23 +271,22 @@ export class DisclosureService implements OnModuleInit {
     for (const p of months) {
       const inMonth = rows.filter((r) => r.period === p);
       const allRow = inMonth.find((r) => r.g === 7);
-      const { rawPatients: allPatients, ...all } = cell('all', allRow);
+      const all = cell('all', allRow);
       for (const dimension of SPENDING_DIMENSIONS) {
-        const col = dimension;
         // GROUPING bits: insurance 4, visit 2, kind 1 — a row of this dimension has only its own bit clear.
         const mask = dimension === 'insurance' ? 3 : dimension === 'visit' ? 5 : 6;
         const present = inMonth.filter((r) => r.g === mask);
-        const keys = [...DIMENSION_KEYS[dimension], ...present.map((r) => r[col]!).filter((key) => !DIMENSION_KEYS[dimension].includes(key))];
-        const cells = keys.map((key) => cell(key, present.find((r) => r[col] === key)));
+        const keys = [...DIMENSION_KEYS[dimension], ...present.map((r) => r[dimension]!).filter((key) => !DIMENSION_KEYS[dimension].includes(key))];
+        const cells = keys.map((key) => cell(key, present.find((r) => r[dimension] === key)));
         const hidden = suppressionMask(
-          cells.map((c) => c.rawPatients),
+          cells.map((c) => c.patients!),
           { k, totalPublished: true },
         );
         groups.push({
           period: p,
           dimension,
-          cells: cells.map(({ rawPatients: _r, ...c }, i) => (hidden[i] ? hide(c) : c)),
-          all: allPatients > 0 && allPatients < k ? hide(all) : all,
+          cells: cells.map((c, i) => (hidden[i] ? hide(c) : c)),
+          all: all.patients! > 0 && all.patients! < k ? hide(all) : all,
         });
       }
     }
@@ -290,7 +305,7 @@ export class DisclosureService implements OnModuleInit {
     const [institutions, grades, results, exposures] = await Promise.all([
       this.institutionRows(),
       this.credit.gradesFor(),
-      this.inspections.publishedResults(new Date()),
+      this.inspections.publishedResults(),
       this.exposureCounts(),
     ]);
     return institutions.map((i) => {
@@ -314,33 +329,40 @@ export class DisclosureService implements OnModuleInit {
     return counts;
   }
 
-  /** One institution's public record; `fees` when the caller computed every institution's at once. */
-  async institution(code: string, period: string, precomputed?: InstitutionFees) {
+  /** One institution's public record (404 naming `code` when there is no such institution). */
+  async institution(code: string, period: string): Promise<InstitutionRecord> {
     const [inst]: InstitutionRow[] = await this.ds.query(`SELECT code, name, kind, level, ownership, region FROM institution WHERE code = $1`, [code]);
     if (!inst) throw new DomainException(DomainErrorCode.NotFound, `no designated institution has the code ${code}`, [{ path: 'code', reason: 'no such institution' }]);
+    return (await this.records([inst], period, inst.code))[0]!;
+  }
+
+  /** Every institution's public record, each source read once (the static export). */
+  async institutionRecords(period: string): Promise<InstitutionRecord[]> {
+    return this.records(await this.institutionRows(), period);
+  }
+
+  private async records(institutions: InstitutionRow[], period: string, only?: string): Promise<InstitutionRecord[]> {
     const [grades, results, exposure, fees] = await Promise.all([
-      this.credit.gradesFor([inst.code]),
-      this.inspections.publishedResults(new Date(), inst.code),
-      this.exposure(inst.code),
-      precomputed ?? this.feesOf(inst, period),
+      this.credit.gradesFor(only ? [only] : undefined),
+      this.inspections.publishedResults({ institutionCode: only }),
+      this.exposure(only),
+      this.feeRows(period),
     ]);
-    const g = grades.get(inst.code) ?? null;
-    return { institution: inst, credit: g, inspections: results, exposure, fees };
+    return institutions.map((inst) => ({
+      institution: inst,
+      credit: grades.get(inst.code) ?? null,
+      inspections: results.filter((r) => r.institutionCode === inst.code),
+      exposure: exposure.filter((e) => e.institution.code === inst.code),
+      fees: feeStructureOf(inst, fees, this.minCell),
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------
   // Fee structure of common diseases (常见病种费用结构)
 
-  /** Per institution, setting and 3-character diagnosis over the window: the raw sums (cached a minute). */
+  /** Per institution (and peer group), setting and 3-character diagnosis over the window: the raw sums (cached a minute). */
   async feeRows(period: string): Promise<FeeRow[]> {
-    const key = period;
-    if (this.feeCache && this.feeCache.key === key && Date.now() - this.feeCache.at < 60_000) return this.feeCache.rows;
-    const rows = this.queryFees(period);
-    this.feeCache = { key, at: Date.now(), rows };
-    rows.catch(() => {
-      if (this.feeCache?.rows === rows) this.feeCache = null;
-    });
-    return rows;
+    return this.cached(`fees:${period}`, () => this.queryFees(period));
   }
 
   private async queryFees(period: string): Promise<FeeRow[]> {
@@ -399,14 +421,10 @@ export class DisclosureService implements OnModuleInit {
     }));
   }
 
-  /** Every institution's fee structure at once (the static export), keyed by code. */
+  /** Every institution's fee structure, keyed by code. */
   async allFees(period: string): Promise<Map<string, InstitutionFees>> {
     const [institutions, rows] = await Promise.all([this.institutionRows(), this.feeRows(period)]);
     return new Map(institutions.map((i) => [i.code, feeStructureOf(i, rows, this.minCell)]));
-  }
-
-  private async feesOf(inst: InstitutionRow, period: string): Promise<InstitutionFees> {
-    return feeStructureOf(inst, await this.feeRows(period), this.minCell);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -418,8 +436,7 @@ export class DisclosureService implements OnModuleInit {
    * (the period selects the statistics, not what the public may know).
    */
   async inspectionsPublic() {
-    const now = new Date();
-    const [plans, results] = await Promise.all([this.inspections.publicPlans(now), this.inspections.publishedResults(now)]);
+    const [plans, results] = await Promise.all([this.inspections.publicPlans(), this.inspections.publishedResults()]);
     return { plans, results };
   }
 
@@ -427,11 +444,6 @@ export class DisclosureService implements OnModuleInit {
   async exposure(institutionCode?: string) {
     return this.publications.listPublished({ institutionCode });
   }
-}
-
-/** The first instant after the period (Asia/Shanghai). */
-export function endOfPeriod(period: string): Date {
-  return new Date(`${addMonths(period, 1)}-01T00:00:00+08:00`);
 }
 
 /** The peer group of an institution: same kind and level (同级同类). */

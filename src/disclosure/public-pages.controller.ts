@@ -9,7 +9,7 @@ import { ViewRenderer } from '../console/view-renderer.service';
 import { DisclosureService } from './disclosure.service';
 import { publicStylesheets } from './public-assets';
 import { OPEN_DATASETS, OpenData, datasetCsv, datasetJson, isOpenDataset } from './open-data';
-import { PublicPage, PublicPages } from './public-pages';
+import { LocalisedPage, PublicPages } from './public-pages';
 import { liveSite } from './public-site';
 
 /** Open data files may sit in shared caches briefly: aggregates only, the same for everyone. (Pages vary by the language cookie: not cached.) */
@@ -35,7 +35,8 @@ export class PublicPagesController {
     this.assets = publicStylesheets(views.root);
   }
 
-  private async send(res: Response, page: PublicPage, period: string, explicit: boolean): Promise<void> {
+  private async send(res: Response, localised: LocalisedPage, period: string, explicit: boolean): Promise<void> {
+    const page = localised(this.views.langOf(res.req));
     const periods = await this.disclosure.periods();
     this.views.render(
       res,
@@ -49,7 +50,7 @@ export class PublicPagesController {
   @Public()
   async home(@Query('period') p: unknown, @Res() res: Response) {
     const period = await this.disclosure.resolvePeriod(p);
-    await this.send(res, await this.pages.fund(period, this.views.langOf(res.req)), period, p !== undefined);
+    await this.send(res, await this.pages.fund(period), period, p !== undefined);
   }
 
   @Get('institutions')
@@ -66,7 +67,7 @@ export class PublicPagesController {
   @Public()
   async institution(@Param('code') code: string, @Query('period') p: unknown, @Res() res: Response) {
     const period = await this.disclosure.resolvePeriod(p);
-    await this.send(res, await this.pages.institution(code, period, this.views.langOf(res.req)), period, p !== undefined);
+    await this.send(res, this.pages.institution(await this.disclosure.institution(code, period)), period, p !== undefined);
   }
 
   @Get('inspections')

@@ -7,7 +7,10 @@ import { ViewRenderer } from '../console/view-renderer.service';
 import { CreditPolicyService } from '../credit/credit-policy.service';
 import { InspectionsService } from '../inspections/inspections.service';
 import { DisclosureCharts } from './disclosure-charts';
-import { DisclosureService, InstitutionFees, SPENDING_DIMENSIONS, windowOf } from './disclosure.service';
+import { DisclosureService, InstitutionRecord, SPENDING_DIMENSIONS, windowOf } from './disclosure.service';
+
+/** A page whose data is read once and rendered in either language (charts and labels differ). */
+export type LocalisedPage = (lang: Lang) => PublicPage;
 
 /** One page of the public site, ready to render live or into the static export. */
 export interface PublicPage {
@@ -52,7 +55,7 @@ export class PublicPages implements OnModuleInit {
     return this.views.t(lang, key, vars);
   }
 
-  async fund(period: string, lang: Lang): Promise<PublicPage> {
+  async fund(period: string): Promise<LocalisedPage> {
     const [pools, spending] = await Promise.all([this.disclosure.fundReserve(period), this.disclosure.spending(period)]);
     const current = SPENDING_DIMENSIONS.map((d) => spending.find((g) => g.period === period && g.dimension === d)!);
     // Months without any settled claim are left out (they would read as "the fund paid nothing").
@@ -61,6 +64,16 @@ export class PublicPages implements OnModuleInit {
       months: byInsurance.map((g) => g.period),
       series: (['employee', 'resident'] as const).map((key) => ({ key, values: byInsurance.map((g) => g.cells.find((c) => c.key === key)?.fundPaid ?? null) })),
     };
+    return (lang) => this.fundPage(period, pools, current, trend, lang);
+  }
+
+  private fundPage(
+    period: string,
+    pools: Awaited<ReturnType<DisclosureService['fundReserve']>>,
+    current: Awaited<ReturnType<DisclosureService['spending']>>,
+    trend: { months: string[]; series: { key: string; values: (string | null)[] }[] },
+    lang: Lang,
+  ): PublicPage {
     const poolViews = pools.map((p) => {
       const latest = p.months.find((m) => m.period === period) ?? p.months[p.months.length - 1] ?? null;
       const poolName = this.t(lang, `disclosure.fund.pool.${p.pool}`);
@@ -90,15 +103,20 @@ export class PublicPages implements OnModuleInit {
     };
   }
 
-  async institutions(kind?: string): Promise<PublicPage> {
+  async institutions(kind?: string): Promise<LocalisedPage> {
     const all = await this.disclosure.directory();
     const kinds = [...new Set(all.map((i) => i.kind))];
     const rows = kind ? all.filter((i) => i.kind === kind) : all;
-    return { view: 'disclosure/institutions', title: 'disclosure.institutions.title', section: 'institutions', context: { rows, kinds, kind: kind ?? null } };
+    return same({ view: 'disclosure/institutions', title: 'disclosure.institutions.title', section: 'institutions', context: { rows, kinds, kind: kind ?? null } });
   }
 
-  async institution(code: string, period: string, lang: Lang, fees?: InstitutionFees): Promise<PublicPage> {
-    const d = await this.disclosure.institution(code, period, fees);
+  /** An institution's page from its record (DisclosureService.institution, or institutionRecords for the export). */
+  institution(d: InstitutionRecord): LocalisedPage {
+    return (lang) => this.institutionPage(d, lang);
+  }
+
+  private institutionPage(d: InstitutionRecord, lang: Lang): PublicPage {
+    const code = d.institution.code;
     const grade = d.credit ? this.creditPolicy.policy.grades.find((g) => g.grade === d.credit!.grade) ?? null : null;
     const name = d.institution.name;
     return {
@@ -123,26 +141,31 @@ export class PublicPages implements OnModuleInit {
     };
   }
 
-  async inspectionsPage(): Promise<PublicPage> {
+  async inspectionsPage(): Promise<LocalisedPage> {
     const d = await this.disclosure.inspectionsPublic();
-    return { view: 'disclosure/inspections', title: 'disclosure.inspections.title', section: 'inspections', context: d };
+    return same({ view: 'disclosure/inspections', title: 'disclosure.inspections.title', section: 'inspections', context: d });
   }
 
-  async exposure(): Promise<PublicPage> {
+  async exposure(): Promise<LocalisedPage> {
     const rows = await this.disclosure.exposure();
-    return { view: 'disclosure/exposure', title: 'disclosure.exposure.title', section: 'exposure', context: { rows } };
+    return same({ view: 'disclosure/exposure', title: 'disclosure.exposure.title', section: 'exposure', context: { rows } });
   }
 
-  data(datasets: { name: string; rows: number }[]): PublicPage {
-    return { view: 'disclosure/data', title: 'disclosure.data.title', section: 'data', context: { datasets } };
+  data(datasets: { name: string; rows: number }[]): LocalisedPage {
+    return same({ view: 'disclosure/data', title: 'disclosure.data.title', section: 'data', context: { datasets } });
   }
 
   drawJson(id: string) {
     return this.inspections.publishedJson(id);
   }
 
-  async draw(id: string): Promise<PublicPage> {
+  async draw(id: string): Promise<LocalisedPage> {
     const d = await this.inspections.drawView(id);
-    return { view: 'inspections/public-draw', title: 'inspections.publicTitle', section: 'inspections', context: { d } };
+    return same({ view: 'inspections/public-draw', title: 'inspections.publicTitle', section: 'inspections', context: { d } });
   }
+}
+
+/** A page whose context does not depend on the language (its template translates the labels). */
+function same(page: PublicPage): LocalisedPage {
+  return () => page;
 }

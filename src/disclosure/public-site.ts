@@ -17,8 +17,8 @@ export interface PublicSite {
 
 export const LIVE_SITE: PublicSite = { mode: 'live', depth: 0, liveUrl: null, period: null };
 
-export function liveSite(period: string | null, liveUrl: string | null = null): PublicSite {
-  return { mode: 'live', depth: 0, liveUrl, period };
+export function liveSite(period: string | null): PublicSite {
+  return { ...LIVE_SITE, period };
 }
 
 export function staticSite(depth: number, liveUrl: string | null, langDepth = 0): PublicSite {

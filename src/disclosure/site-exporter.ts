@@ -10,7 +10,7 @@ import { ViewRenderer } from '../console/view-renderer.service';
 import { DisclosureService } from './disclosure.service';
 import { OpenData, datasetCsv, datasetJson } from './open-data';
 import { publicStylesheets } from './public-assets';
-import { PublicPage, PublicPages } from './public-pages';
+import { LocalisedPage, PublicPage, PublicPages } from './public-pages';
 import { staticSite } from './public-site';
 
 export interface ExportSummary {
@@ -54,27 +54,28 @@ export class SiteExporter {
     const put = (path: string, content: string | Buffer) => files.set(path, Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'));
     try {
       const generatedAt = new Date();
-      const fees = await this.disclosure.allFees(p);
-      const datasets = await this.openData.all(p, fees);
-      const institutions = await this.disclosure.institutionRows();
+      // Each source is read once: every institution's record in one pass, each page once for both languages.
+      const records = await this.disclosure.institutionRecords(p);
+      const datasets = await this.openData.all(p, new Map(records.map((r) => [r.institution.code, r.fees])));
       const { plans } = await this.disclosure.inspectionsPublic();
       const drawIds = plans.flatMap((pl) => pl.draws.map((d) => d.id));
 
-      // Each page in both languages; [path, builder] with path '' for the home page.
-      const builders: [string, (lang: Lang) => Promise<PublicPage>][] = [
-        ['', (lang) => this.pages.fund(p, lang)],
+      // [path, builder] with path '' for the home page.
+      const builders: [string, () => Promise<LocalisedPage> | LocalisedPage][] = [
+        ['', () => this.pages.fund(p)],
         ['institutions', () => this.pages.institutions()],
-        ...institutions.map((i): [string, (lang: Lang) => Promise<PublicPage>] => [`institutions/${i.code}`, (lang) => this.pages.institution(i.code, p, lang, fees.get(i.code))]),
+        ...records.map((r): [string, () => LocalisedPage] => [`institutions/${r.institution.code}`, () => this.pages.institution(r)]),
         ['inspections', () => this.pages.inspectionsPage()],
-        ...drawIds.map((id): [string, (lang: Lang) => Promise<PublicPage>] => [`draws/${id}`, () => this.pages.draw(id)]),
+        ...drawIds.map((id): [string, () => Promise<LocalisedPage>] => [`draws/${id}`, () => this.pages.draw(id)]),
         ['exposure', () => this.pages.exposure()],
-        ['data', async () => this.pages.data(datasets.map((d) => ({ name: d.name, rows: d.rows.length })))],
+        ['data', () => this.pages.data(datasets.map((d) => ({ name: d.name, rows: d.rows.length })))],
       ];
       const total = builders.length * 2;
       let done = 0;
       for (const [path, build] of builders) {
+        const page = await build();
         for (const lang of ['zh', 'en'] as const) {
-          put(this.fileOf(path, lang), await this.render(path, lang, await build(lang), p, generatedAt));
+          put(this.fileOf(path, lang), this.render(path, lang, page(lang), p, generatedAt));
           onProgress?.(++done, total);
         }
       }

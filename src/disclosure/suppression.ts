@@ -26,25 +26,3 @@ export function suppressionMask(patients: readonly number[], opts: SuppressionOp
   }
   return mask;
 }
-
-/** A published number, or why it is not. */
-export type Published<T> = { value: T; suppressed: false } | { value: null; suppressed: true };
-
-/**
- * Applies suppression to the rows of one group: every field of a suppressed row except the listed
- * keys becomes null, and `suppressed` is set. `patientsOf` reads the row's count of distinct patients.
- */
-export function suppressRows<T extends object>(
-  rows: readonly T[],
-  patientsOf: (row: T) => number,
-  opts: SuppressionOptions,
-  keep: readonly (keyof T)[],
-): (T & { suppressed: boolean })[] {
-  const mask = suppressionMask(rows.map(patientsOf), opts);
-  return rows.map((row, i) => {
-    if (!mask[i]) return { ...row, suppressed: false };
-    const out: Record<string, unknown> = { suppressed: true };
-    for (const [key, value] of Object.entries(row)) out[key] = (keep as readonly string[]).includes(key) ? value : null;
-    return out as T & { suppressed: boolean };
-  });
-}

@@ -4,6 +4,8 @@
  * exceptions: a row collects every problem it has.
  */
 
+import { isMonth } from '../common/calendar';
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -137,9 +139,7 @@ export function parseRegion(raw: string): Parsed<string> {
 
 /** `YYYY-MM`. */
 export function parsePeriod(raw: string): Parsed<string> {
-  const m = /^(\d{4})-(\d{2})$/.exec(raw);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return bad('is not a month in the form YYYY-MM');
-  return ok(raw);
+  return isMonth(raw) ? ok(raw) : bad('is not a month in the form YYYY-MM');
 }
 
 /**

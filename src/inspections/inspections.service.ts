@@ -411,18 +411,18 @@ export class InspectionsService implements OnModuleInit {
   }
 
   /**
-   * 一公开 of results: every inspection result published before `until` (optionally of one
-   * institution, or of one draw), newest first — the enforcing body, the object, the matters and the conclusion.
+   * 一公开 of results: every published inspection result (optionally of one institution, or of one
+   * draw), newest first — the enforcing body, the object, the matters and the conclusion.
    */
-  async publishedResults(until: Date, institutionCode?: string, drawId?: string) {
+  async publishedResults(f: { institutionCode?: string; drawId?: string } = {}) {
     const rows: { draw_id: string; plan_name: string; plan_period: string; institution_code: string; institution_name: string | null; unit: string | null; matters: PlanMatter[]; outcome: string; amount_found: string | null; recorded_at: Date; published_at: Date }[] =
       await this.ds.query(
         `SELECT a.draw_id, p.name AS plan_name, p.period AS plan_period, a.institution_code, inst.name AS institution_name, i.unit, p.matters, r.outcome, r.amount_found, r.recorded_at, r.published_at
          FROM inspection_result r JOIN inspection_assignment a ON a.id = r.assignment_id JOIN inspection_plan p ON p.id = a.plan_id
          LEFT JOIN inspector i ON i.code = a.team[1] LEFT JOIN institution inst ON inst.code = a.institution_code
-         WHERE r.published_at IS NOT NULL AND r.published_at < $1 AND ($2::text IS NULL OR a.institution_code = $2) AND ($3::uuid IS NULL OR a.draw_id = $3)
+         WHERE r.published_at IS NOT NULL AND ($1::text IS NULL OR a.institution_code = $1) AND ($2::uuid IS NULL OR a.draw_id = $2)
          ORDER BY r.published_at DESC, a.institution_code`,
-        [until, institutionCode ?? null, drawId ?? null],
+        [f.institutionCode ?? null, f.drawId ?? null],
       );
     return rows.map((r) => ({
       drawId: r.draw_id,
@@ -438,20 +438,18 @@ export class InspectionsService implements OnModuleInit {
     }));
   }
 
-  /** The plans the public may see (committed before `until`; drafts are internal) with their published draws. */
-  async publicPlans(until: Date) {
+  /** The plans the public may see (committed or drawn; drafts are internal) with their published draws. */
+  async publicPlans() {
     const plans: { id: string; name: string; period: string; period_from: string; period_to: string; matters: PlanMatter[]; status: string; commitment: string | null; committed_at: Date | null }[] = await this.ds.query(
       `SELECT id, name, period, to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to, matters, status, commitment, committed_at
        FROM inspection_plan p
-       WHERE EXISTS (SELECT 1 FROM inspection_draw d WHERE d.plan_id = p.id AND d.drawn_at < $1) OR (p.status = 'committed' AND p.committed_at < $1)
+       WHERE p.status = 'committed' OR EXISTS (SELECT 1 FROM inspection_draw d WHERE d.plan_id = p.id)
        ORDER BY period_from DESC, name`,
-      [until],
     );
     const draws: { plan_id: string; id: string; number: number; drawn_at: Date; result_hash: string; assignments: number; unstaffed: number; replaced: boolean }[] = await this.ds.query(
       `SELECT d.plan_id, d.id, d.number, d.drawn_at, d.result_hash, jsonb_array_length(d.result->'assignments') AS assignments, jsonb_array_length(d.result->'unstaffed') AS unstaffed,
-              EXISTS (SELECT 1 FROM inspection_draw n WHERE n.replaces_draw_id = d.id AND n.drawn_at < $1) AS replaced
-       FROM inspection_draw d WHERE d.drawn_at < $1 ORDER BY d.plan_id, d.number`,
-      [until],
+              EXISTS (SELECT 1 FROM inspection_draw n WHERE n.replaces_draw_id = d.id) AS replaced
+       FROM inspection_draw d ORDER BY d.plan_id, d.number`,
     );
     return plans.map((p) => ({
       id: p.id,
@@ -480,7 +478,7 @@ export class InspectionsService implements OnModuleInit {
       ((await this.ds.query(`SELECT code, name FROM institution WHERE code = ANY($1::text[])`, [j.result.assignments.map((a) => a.institution)])) as { code: string; name: string }[]).map((r) => [r.code, r.name]),
     );
     const units = new Map(j.input.inspectors.map((i) => [i.code, i.unit]));
-    const results = await this.publishedResults(new Date(), undefined, j.draw.id);
+    const results = await this.publishedResults({ drawId: j.draw.id });
     const [replacedBy]: { id: string; number: number }[] = await this.ds.query(`SELECT id, number FROM inspection_draw WHERE replaces_draw_id = $1`, [j.draw.id]);
     const v = verifyDraw({ commitment: j.commitment, seed: j.seed, input: j.input, result: j.result });
     return {

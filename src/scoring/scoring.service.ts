@@ -8,6 +8,7 @@ import { EntityType, featuresFor } from './features';
 import { institutionFeatures, monthsWithClaims, physicianFeatures } from './feature-store';
 import { EntityFeatures, PeerScore, rankScores, scoreAgainstPeers } from './peers';
 import { blend, fitSupervised } from './supervised';
+import { isMonth } from '../common/calendar';
 
 export interface ScoredRow extends PeerScore {
   entityType: EntityType;
@@ -36,7 +37,7 @@ export class ScoringService {
   /** Scores the given periods (YYYY-MM), or every period with claims; returns the periods scored. */
   async score(periods?: readonly string[]): Promise<{ periods: string[]; institutions: number; physicians: number }> {
     for (const p of periods ?? []) {
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(p)) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid period', [{ path: 'period', reason: `"${p}" is not a month YYYY-MM` }]);
+      if (!isMonth(p)) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid period', [{ path: 'period', reason: `"${p}" is not a month YYYY-MM` }]);
     }
     return this.withClient(async (c) => {
       // One scoring at a time (a queued job and a command may overlap): each replaces whole periods.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
+import { MONTH_RE } from '../common/calendar';
 
 export interface FindingFilter {
   institution?: string;
@@ -70,7 +71,7 @@ export class FindingsService {
       institution: str('institution', /^[\w.-]{1,64}$/, 'must be an institution code')?.toUpperCase(),
       category: str('category', /^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a category such as PRICE_CEILING')?.toUpperCase(),
       rule: str('rule', /^[a-z0-9-]{1,64}$/, 'must be a rule id such as price-ceiling'),
-      period: str('period', /^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'),
+      period: str('period', MONTH_RE, 'must be a month YYYY-MM'),
       status: str('status', new RegExp(`^(${STATUSES.join('|')})$`), `must be one of ${STATUSES.join(', ')}`),
       claim: str('claim', /^[\w.-]{1,64}$/, 'must be a claim id')?.toUpperCase(),
       ...paging,

@@ -1,4 +1,4 @@
-import { suppressionMask, suppressRows } from '../../../src/disclosure/suppression';
+import { suppressionMask } from '../../../src/disclosure/suppression';
 
 describe('small-cell suppression', () => {
   it('suppresses cells of 1 to k-1 patients, keeps 0 and k', () => {
@@ -22,16 +22,5 @@ describe('small-cell suppression', () => {
   it('refuses a bad threshold or count', () => {
     expect(() => suppressionMask([1], { k: 0, totalPublished: false })).toThrow('threshold');
     expect(() => suppressionMask([1.5], { k: 5, totalPublished: false })).toThrow('patient count');
-  });
-
-  it('nulls every field of a suppressed row except the kept keys', () => {
-    const rows = [
-      { key: 'employee', patients: 3, total: '100.00' },
-      { key: 'resident', patients: 50, total: '900.00' },
-    ];
-    expect(suppressRows(rows, (r) => r.patients, { k: 5, totalPublished: false }, ['key'])).toEqual([
-      { key: 'employee', patients: null, total: null, suppressed: true },
-      { key: 'resident', patients: 50, total: '900.00', suppressed: false },
-    ]);
   });
 });
