@@ -449,6 +449,8 @@ export class CreditService implements OnModuleInit {
     const id = await this.ds.transaction(async (m) => {
       const e = await this.loadEntry(m, entryId, by.actor);
       if (!APPEALABLE.includes(e.kind) || e.points >= 0) throw conflict(`entry ${e.id} is a ${e.kind} of ${signed(e.points)}; only deductions (violation, inspection, overdue recovery) can be appealed`);
+      // Serialises two appeals of the same entry sent at once: the second sees the first (409), not the unique index (500).
+      await this.lockStanding(m, e.institution_code, e.cycle);
       const undone = await this.undoneBy(m, e.id);
       if (undone) throw conflict(`entry ${e.id} was already undone by entry ${undone.id} (${undone.kind})`);
       const closes = addDays(localDate(e.created_at, this.tz), this.policy.appeals.windowDays);

@@ -264,23 +264,26 @@ export class PhysicianRecordService implements OnModuleInit {
       years: [...totals.entries()]
         .sort((a, b) => b[0] - a[0])
         .map(([year, t]) => ({ year, points: t.points, entries: t.entries, remaining: Math.max(0, this.policy.annualPoints - t.points) })),
-      entries: entries.map((e) => ({
+      // A physician who moved has entries from cases of other institutions: an institution login sees
+      // the points (they bind the physician wherever they work) but not another institution's cases.
+      entries: entries.map((e) => hideOthersCase(actor, {
         id: e.id as string,
         year: e.year as number,
         points: e.points as number,
         severityBand: e.severity_band as string,
         incidentDate: e.incident_date as string,
         institutionCode: e.institution_code as string,
-        caseId: e.case_id as string,
-        caseNumber: e.case_number as string,
-        caseStatus: e.case_status as string,
-        decisionId: e.decision_id as string,
-        violationType: e.violation_type as string,
-        article: e.article as string,
+        caseId: e.case_id as string | null,
+        caseNumber: e.case_number as string | null,
+        caseStatus: e.case_status as string | null,
+        decisionId: e.decision_id as string | null,
+        violationType: e.violation_type as string | null,
+        article: e.article as string | null,
         recordedBy: (e.recorded_by as string | null) ?? null,
-        recordedByName: e.recorded_by_name as string,
+        recordedByName: e.recorded_by_name as string | null,
         recordedAt: e.created_at as Date,
-      })),
+      }),
+      ),
       sanctions: views,
       policy: { version: this.policy.version, hash: this.policy.hash, suspensionThreshold: this.policy.suspension.threshold, terminationThreshold: this.policy.termination.threshold },
     };
@@ -350,4 +353,10 @@ export class PhysicianRecordService implements OnModuleInit {
       })),
     };
   }
+}
+
+/** An entry as an institution login may see it: another institution's case, decision and recorder withheld. */
+function hideOthersCase<T extends { institutionCode: string; caseId: string | null; caseNumber: string | null; caseStatus: string | null; decisionId: string | null; violationType: string | null; article: string | null; recordedBy: string | null; recordedByName: string | null }>(actor: Actor, e: T): T {
+  if (actor.role !== 'institution' || e.institutionCode === actor.institutionCode) return e;
+  return { ...e, caseId: null, caseNumber: null, caseStatus: null, decisionId: null, violationType: null, article: null, recordedBy: null, recordedByName: null };
 }

@@ -95,7 +95,10 @@ export class TipsController {
     return this.tips.detail(id, acting(actor).actor);
   }
 
-  @Get(':id/identity')
+  // A POST, not a GET: reading is an audited act, so a link elsewhere must not trigger it under a
+  // supervisor's session (a cookie session's POST needs the CSRF token; bearer tokens need none).
+  @Post(':id/identity')
+  @HttpCode(200)
   @Roles('supervisor')
   @ApiOperation({ summary: 'The tipster\'s identity: only for the supervisor the tip is assigned to (everyone else 403); every read is audited' })
   async identity(@Param('id') id: string, @Res({ passthrough: true }) res: Response, @CurrentActor() actor?: Actor, @Ip() ip?: string) {

@@ -527,9 +527,18 @@ export class TipsService implements OnModuleInit {
     });
   }
 
-  /** Assigns (or reassigns) the tip to an active supervisor: from then on only they may read the identity. */
+  /**
+   * Assigns the tip to an active supervisor: from then on only they may read the identity. Once
+   * assigned, only the assignee or an admin may hand it on — otherwise any supervisor could assign
+   * it to themselves, read the identity and give it back.
+   */
   async assign(ref: string, input: { assignee: string }, by: TipActing) {
     await this.step(ref, by, 'assign', { assignee: input.assignee }, async (m, tip, _t, now) => {
+      if (tip.assignedTo && by.actor.role !== 'admin' && by.actor.userId !== tip.assignedTo) {
+        throw new DomainException(DomainErrorCode.Forbidden, `tip ${tip.number} is assigned to another supervisor: only they or an admin may reassign it`, [
+          { path: 'assignee', reason: 'the tip is already assigned; ask its supervisor or an admin' },
+        ]);
+      }
       const a = input.assignee.trim();
       const [u] = (await m.query(
         isUuid(a) ? `SELECT id, name, role, disabled_at FROM user_account WHERE id = $1` : `SELECT id, name, role, disabled_at FROM user_account WHERE name = $1`,
@@ -631,7 +640,10 @@ export class TipsService implements OnModuleInit {
     }
     const t = transition(await this.workflowTip(m, tip), 'substantiate', { role: 'system' });
     const policy = this.rewards.policy;
-    const r = computeReward(policy, tip.rewardLevel, fenOf(e.decision.amountToRecover));
+    // A level the policy in force no longer has (the file changed since it was set) must not stop the
+    // case from becoming final: the lowest level applies, and the note says why.
+    const levelGone = tip.rewardLevel !== null && !policy.levels.some((l) => l.level === tip.rewardLevel);
+    const r = computeReward(policy, levelGone ? null : tip.rewardLevel, fenOf(e.decision.amountToRecover));
     const before = this.snapshot(tip);
     await m.query(
       `INSERT INTO tip_reward (tip_id, case_id, decision_id, level, level_defaulted, basis_amount, share, computed_amount, amount, clamped_by, policy_version, recorded_by, recorded_by_name, recorded_at)
@@ -657,7 +669,11 @@ export class TipsService implements OnModuleInit {
     tip.closedAt = e.at;
     await m.query(`UPDATE tip SET status = $2, closed_at = $3, updated_at = now() WHERE id = $1`, [tip.id, tip.status, tip.closedAt]);
     const clampText = r.clamped === 'minimum' ? `，低于最低额，按 ¥${policy.minimum} 发放` : r.clamped === 'maximum' ? `，高于最高额，按 ¥${policy.maximum} 发放` : '';
-    const levelText = r.levelDefaulted ? `第 ${r.level} 级（未设定奖励等级，按最低等级计）` : `第 ${r.level} 级`;
+    const levelText = levelGone
+      ? `第 ${r.level} 级（设定的第 ${tip.rewardLevel} 级已不在现行奖励办法中，按最低等级计）`
+      : r.levelDefaulted
+        ? `第 ${r.level} 级（未设定奖励等级，按最低等级计）`
+        : `第 ${r.level} 级`;
     const note = `案件 ${e.case.number} 处理决定生效：奖励 ${levelText}，${r.share} × 追回金额 ¥${yuanText(r.basisFen)} = ¥${yuanText(r.rawFen)}${clampText}；奖励金额 ¥${yuanText(r.amountFen)}（办法版本 ${this.rewards.version.slice(0, 12)}）`;
     const eventId = await this.addEvent(m, tip.id, { at: e.at, action: 'substantiate', status: t.to, publicNote: null, internalNote: note, actor: e.actor });
     await this.audit.record(m, {

@@ -136,7 +136,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /public/tips/track': 'public',
   'GET /api/tips': WRITERS,
   'GET /api/tips/:id': WRITERS,
-  'GET /api/tips/:id/identity': ['supervisor'],
+  'POST /api/tips/:id/identity': ['supervisor'],
   'POST /api/tips/:id/assign': WRITERS,
   'POST /api/tips/:id/start-investigation': WRITERS,
   'POST /api/tips/:id/notes': WRITERS,

@@ -332,6 +332,22 @@ describe("physicians' points (PostgreSQL + Redis)", () => {
     const hits = await sanctionFindings('PHYS-IT-0004');
     expect(hits.map((f) => [f.item_seq, f.amount])).toEqual([[1, '56.00']]);
     expect(hits[0]!.evidence).toMatchObject({ 'line.physician_sanction': 'terminated', 'line.physician_sanction_until': barEnd });
+
+    // The physician moves to another institution: its login sees the points, which follow the
+    // physician, but not the former institution's case; staff still see the case.
+    const moved = groups[2]!.institution;
+    await ds.query(`UPDATE physician SET institution_code = $2 WHERE code = $1`, [p3, moved]);
+    try {
+      const newEmployer = await createUserWithToken(app, { role: 'institution', institutionCode: moved });
+      const seen = (await as(newEmployer).get(`/api/physicians/${p3}/points`).expect(200)).body;
+      expect(seen.entries).toEqual([expect.objectContaining({ points: 12, institutionCode: g.institution, caseId: null, caseNumber: null, violationType: null, decisionId: null })]);
+      expect(JSON.stringify(seen)).not.toContain(c.number as string);
+      const page = await as(newEmployer).get(`/console/physicians/${p3}`).expect(200);
+      expect(page.text).not.toContain(c.number as string);
+      expect((await points(p3)).entries[0]).toMatchObject({ caseNumber: c.number });
+    } finally {
+      await ds.query(`UPDATE physician SET institution_code = $2 WHERE code = $1`, [p3, g.institution]);
+    }
   });
 
   it("does not count last year's points: 8 on 31 December (Asia/Shanghai) and 4 this year suspend nobody", async () => {

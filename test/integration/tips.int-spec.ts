@@ -176,20 +176,20 @@ describe('tips (PostgreSQL + Redis)', () => {
   it('lets only the assigned supervisor read the identity; everyone else gets 403; every read is audited without the plaintext', async () => {
     const sup = as(users.supervisor!);
     // Not assigned yet: even a supervisor is refused.
-    await sup.get(`/api/tips/${named.id}/identity`).expect(403);
+    await sup.post(`/api/tips/${named.id}/identity`).expect(403);
     const assigned = (await as(users.admin!).post(`/api/tips/${named.number}/assign`, { assignee: users.supervisor!.name }).expect(200)).body;
     expect(assigned).toMatchObject({ status: 'assigned', assignee: { id: users.supervisor!.id }, identity: { sealed: true, readableByYou: false } });
     expect(JSON.stringify(assigned)).not.toContain(person.phone);
     expect((await sup.get(`/api/tips/${named.id}`).expect(200)).body.identity.readableByYou).toBe(true);
 
     const auditBefore = await count(`SELECT count(*)::int AS n FROM audit_entry WHERE action = 'tip.identity.read'`);
-    const r = await sup.get(`/api/tips/${named.id}/identity`).expect(200);
+    const r = await sup.post(`/api/tips/${named.id}/identity`).expect(200);
     expect(r.headers['cache-control']).toBe('no-store');
     expect(r.body).toEqual({ id: named.id, number: named.number, anonymous: false, identity: person });
     expect(await count(`SELECT count(*)::int AS n FROM audit_entry WHERE action = 'tip.identity.read' AND entity_id = $1 AND actor_user_id = $2`, [named.id, users.supervisor!.id])).toBe(auditBefore + 1);
 
     for (const who of ['supervisor2', 'admin', 'auditor', 'inspector', 'institution']) {
-      const res = await as(users[who]!).get(`/api/tips/${named.id}/identity`);
+      const res = await as(users[who]!).post(`/api/tips/${named.id}/identity`);
       expect([who, res.status]).toEqual([who, 403]);
       expect(JSON.stringify(res.body)).not.toContain(person.name);
     }
@@ -201,9 +201,13 @@ describe('tips (PostgreSQL + Redis)', () => {
     }
     // Reassigned: the first supervisor loses access, the new one gains it.
     await as(users.admin!).post(`/api/tips/${named.id}/assign`, { assignee: users.supervisor2!.id }).expect(200);
-    await sup.get(`/api/tips/${named.id}/identity`).expect(403);
-    expect((await as(users.supervisor2!).get(`/api/tips/${named.id}/identity`).expect(200)).body.identity).toEqual(person);
+    await sup.post(`/api/tips/${named.id}/identity`).expect(403);
+    expect((await as(users.supervisor2!).post(`/api/tips/${named.id}/identity`).expect(200)).body.identity).toEqual(person);
     await as(users.admin!).post(`/api/tips/${named.id}/assign`, { assignee: users.supervisor!.name }).expect(200);
+    // Once assigned, another supervisor cannot take the tip (and its identity) by assigning it to themselves.
+    const grab = await as(users.supervisor2!).post(`/api/tips/${named.id}/assign`, { assignee: users.supervisor2!.name }).expect(403);
+    expect(grab.body.message).toBe(`tip ${named.number} is assigned to another supervisor: only they or an admin may reassign it`);
+    await as(users.supervisor2!).post(`/api/tips/${named.id}/identity`).expect(403);
     // Only supervisors can be assignees.
     expect((await as(users.admin!).post(`/api/tips/${named.id}/assign`, { assignee: users.auditor!.name }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'assignee' })]);
     // Still nothing in clear anywhere in the audit trail.
@@ -213,7 +217,7 @@ describe('tips (PostgreSQL + Redis)', () => {
 
   it('answers an anonymous tip\'s identity with nothing', async () => {
     await as(users.supervisor!).post(`/api/tips/${anonymous.id}/assign`, { assignee: users.supervisor!.id }).expect(200);
-    expect((await as(users.supervisor!).get(`/api/tips/${anonymous.id}/identity`).expect(200)).body).toEqual({ id: anonymous.id, number: anonymous.number, anonymous: true, identity: null });
+    expect((await as(users.supervisor!).post(`/api/tips/${anonymous.id}/identity`).expect(200)).body).toEqual({ id: anonymous.id, number: anonymous.number, anonymous: true, identity: null });
   });
 
   it('shows the identity on the console page to the assigned supervisor only, after the "show identity" action', async () => {
@@ -325,6 +329,20 @@ describe('tips (PostgreSQL + Redis)', () => {
       audit: await count(`SELECT count(*)::int AS n FROM audit_entry WHERE entity_type = 'tip'`),
     }).toEqual(before);
     expect((await anon().post('/api/public/tips/track').send({ code: anonymous.code }).expect(200)).body.reward).toEqual({ amount: '200.00', paidOn: null });
+  });
+
+  it("rewards at the lowest level, and still lets the case become final, when the tip's level is no longer in the policy", async () => {
+    const r = (await anon().post('/api/public/tips').send(await tipBody({ category: 'upcoding' })).expect(201)).body;
+    const sup = as(users.supervisor!);
+    await sup.post(`/api/tips/${r.number}/assign`, { assignee: users.supervisor!.name }).expect(200);
+    await sup.post(`/api/tips/${r.number}/start-investigation`).expect(200);
+    // A level set under an earlier policy that had more levels (the shipped one has 1–3).
+    await ds.query(`UPDATE tip SET reward_level = 4 WHERE number = $1`, [r.number]);
+    const opened = (await sup.post(`/api/tips/${r.number}/open-case`).expect(200)).body;
+    await workCaseToFinal(opened.case.id, '50000.00');
+    const t = (await sup.get(`/api/tips/${r.number}`).expect(200)).body;
+    expect(t).toMatchObject({ status: 'substantiated', reward: { level: 3, levelDefaulted: true, amount: '500.00' } });
+    expect(t.events.at(-1).internalNote).toContain('设定的第 4 级已不在现行奖励办法中');
   });
 
   it('closes a tip as unsubstantiated: the tipster reads the public note, never the internal reason', async () => {
