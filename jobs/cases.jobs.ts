@@ -1,6 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { systemActor } from '../src/accounts/roles';
 import { CasesService } from '../src/cases/cases.service';
+import { AppConfig } from '../src/config/config';
+import { APP_CONFIG } from '../src/config/config.module';
 import { JobHandlerRegistry } from './job-handler.registry';
 
 /** Case jobs: thin, they call the cases service (which serialises openings itself). */
@@ -12,13 +14,19 @@ export class CasesJobs implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly registry: JobHandlerRegistry,
     private readonly cases: CasesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit() {
     this.registry.register('cases.open', () => {
-      // A CLI command ends soon after its screening and scoring: an opening it queued must not start
-      // on a closing database. Skipping loses nothing: every opening catches up on everything.
-      if (this.stopping) return Promise.resolve({ skipped: 'the process is stopping; the next opening catches up' });
+      // A stopping process must not start an opening on a closing database. On Redis the job fails and
+      // is retried (by another worker, or this one after a restart): a BullMQ worker still fetches jobs
+      // between this hook and its own close, and a "skipped" success would lose them. In-process (a CLI
+      // command ending) nothing outlives the process anyway, and every opening catches up on everything.
+      if (this.stopping) {
+        if (!this.config.queue.inProcess) return Promise.reject(new Error('the process is stopping: the opening is retried'));
+        return Promise.resolve({ skipped: 'the process is stopping; the next opening catches up' });
+      }
       const run = this.cases.open(systemActor('cases.open job'));
       this.running.add(run);
       void run.finally(() => this.running.delete(run)).catch(() => undefined);

@@ -23,6 +23,9 @@ import {
 } from './credentials';
 import { Actor, Role, systemActor } from './roles';
 
+/** Advisory lock serialising changes that could remove the last enabled admin. */
+const LAST_ADMIN_LOCK = 7270006;
+
 export interface UserView {
   id: string;
   name: string;
@@ -418,7 +421,12 @@ export class AccountsService {
     return found.code;
   }
 
+  /**
+   * Refuses to remove the last enabled admin. Serialised by an advisory lock: two demotions of two
+   * different admins at once would each still count the other and leave none.
+   */
   private async keepOneAdmin(m: EntityManager, userId: string): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock($1)`, [LAST_ADMIN_LOCK]);
     const [{ n }] = (await m.query(`SELECT count(*)::int AS n FROM user_account WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1`, [userId])) as { n: number }[];
     if (n === 0) throw new DomainException(DomainErrorCode.Conflict, 'the last enabled admin cannot be disabled or given another role', [{ path: 'role', reason: 'create another admin first' }]);
   }

@@ -9,7 +9,7 @@ import { Role } from './roles';
  * Whether a request comes from a page of this very site: browsers send `Origin` on every
  * state-changing fetch and form post, and another site cannot forge it.
  */
-function sameOrigin(req: Request): boolean {
+export function sameOrigin(req: Request): boolean {
   const origin = req.headers.origin;
   if (!origin || !req.headers.host) return false;
   try {

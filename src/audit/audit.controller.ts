@@ -68,5 +68,6 @@ export function parseAuditFilter(query: Record<string, unknown>): Omit<AuditQuer
 export function parseAnchor(s: string, path: string): { seq: string; hash: string } {
   const m = /^(\d+):([0-9a-f]{64})$/.exec(s.trim());
   if (!m) throw new DomainException(DomainErrorCode.InvalidInput, 'invalid anchor', [{ path, reason: 'must be SEQ:HASH, e.g. 1042:<64 hex digits>, as printed by `fundguard audit verify`' }]);
-  return { seq: m[1], hash: m[2] };
+  // 007 and 7 are the same entry: the chain compares sequence numbers as canonical decimal text.
+  return { seq: BigInt(m[1]!).toString(), hash: m[2]! };
 }

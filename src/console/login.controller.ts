@@ -10,6 +10,7 @@ import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { safeNext } from './format';
 import { ViewRenderer, redirectWithFlash } from './view-renderer.service';
+import { sameOrigin } from '../accounts/require-roles';
 
 /** Why a login failed, as the form shows it, and the status it answers with. */
 export function loginFailure(err: DomainException): { key: string; status: number } {
@@ -43,7 +44,11 @@ export class LoginController {
     this.views.render(res, 'console/login', { next: safeNext(next), name: '' }, { title: 'login.title' });
   }
 
-  /** No CSRF token exists before a session: SameSite=Lax cookies and the login rate limit guard this form. */
+  /**
+   * No CSRF token exists before a session: a post whose `Origin` names another site (a page there
+   * logging the visitor into the attacker's account) is refused; SameSite=Lax cookies and the login
+   * rate limit do the rest. Clients that send no `Origin` (scripts) are not browsers posting cross-site.
+   */
   @Post('login')
   @Public()
   @HttpCode(303)
@@ -52,6 +57,7 @@ export class LoginController {
     const password = typeof body?.password === 'string' ? body.password : '';
     const next = safeNext(body?.next);
     const fail = (key: string, status: number) => this.views.render(res, 'console/login', { next, name, error: key }, { title: 'login.title', status });
+    if (req.headers.origin !== undefined && !sameOrigin(req)) return fail('login.crossSite', 403);
     if (!name || !password) return fail('login.missing', 400);
     try {
       const r = await this.accounts.login(name, password, req.ip ?? '', req.get('user-agent') ?? null);

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../accounts/roles';
@@ -18,6 +18,7 @@ import { commitmentOf, DrawInputError, newSeed, runDraw, verifyDraw } from './dr
 import type { DrawInput, DrawInspector, DrawObject, DrawResult, DrawRules } from './draw.types';
 import { InspectionDraw, InspectionPlan, PlanMatter, ResultOutcome } from './inspection.entities';
 import { parsePlanInput, PlanInput, ResultInput } from './inspection-plan.dto';
+import { rulesFolder } from '../common/rules-folder';
 
 /** Results are due public within this many working days (Mon–Fri; holidays not modelled). */
 export const PUBLICATION_WORKING_DAYS = 20;
@@ -35,22 +36,8 @@ function conflict(message: string, path: string, reason: string): DomainExceptio
   return new DomainException(DomainErrorCode.Conflict, message, [{ path, reason }]);
 }
 
-/** The project's rules/ directory (walking up from here: src/ or dist/src/). */
-function rulesRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (statSync(join(dir, 'rules', 'inspection-matters.yaml')).isFile()) return join(dir, 'rules');
-    } catch {
-      /* keep looking upwards */
-    }
-    dir = join(dir, '..');
-  }
-  throw new Error('rules/inspection-matters.yaml not found');
-}
-
 /** The list of inspection matters (一单), checked: every matter has a unique code, the matter, its basis and method. */
-export function loadMatters(file = join(rulesRoot(), 'inspection-matters.yaml')): PlanMatter[] {
+export function loadMatters(file = join(rulesFolder('inspection-matters.yaml'), 'inspection-matters.yaml')): PlanMatter[] {
   const src = parseYamlSource(readFileSync(file, 'utf8'), file);
   if (src.syntaxProblems.length) throw new Error(src.syntaxProblems.join('\n'));
   const list = (src.data as { matters?: unknown })?.matters;
@@ -198,7 +185,8 @@ export class InspectionsService implements OnModuleInit {
     const plans = await this.ds.getRepository(InspectionPlan).find({ order: { createdAt: 'DESC' }, take: 200 });
     const draws: { plan_id: string; id: string; number: number; drawn_at: Date; assignments: number; unstaffed: number }[] = await this.ds.query(
       `SELECT d.plan_id, d.id, d.number, d.drawn_at, jsonb_array_length(d.result->'assignments') AS assignments, jsonb_array_length(d.result->'unstaffed') AS unstaffed
-       FROM inspection_draw d ORDER BY d.plan_id, d.number`,
+       FROM inspection_draw d WHERE d.plan_id = ANY($1::uuid[]) ORDER BY d.plan_id, d.number`,
+      [plans.map((p) => p.id)],
     );
     return plans.map((p) => ({ ...this.planDto(p), draws: draws.filter((d) => d.plan_id === p.id).map(({ plan_id: _p, ...d }) => d) }));
   }
@@ -591,8 +579,9 @@ export class InspectionsService implements OnModuleInit {
   async assignments(f: { mine: boolean; planId?: string }, actor: Actor) {
     const params: unknown[] = [];
     const conds = [`a.status <> 'superseded'`];
-    if (actor.role === 'inspector' || f.mine) {
-      const code = await this.inspectorCodeOf(actor.userId);
+    const own = actor.role === 'inspector' || f.mine;
+    const code = own ? await this.inspectorCodeOf(actor.userId) : null;
+    if (own) {
       if (!code) return { inspectorCode: null, items: [] };
       conds.push(`$${params.push(code)} = ANY(a.team)`);
     }
@@ -601,7 +590,7 @@ export class InspectionsService implements OnModuleInit {
       conds.push(`a.plan_id = $${params.push(f.planId.toLowerCase())}`);
     }
     const rows: AssignmentRow[] = await this.ds.query(this.assignmentSql(conds.join(' AND ')), params);
-    return { inspectorCode: actor.role === 'inspector' || f.mine ? await this.inspectorCodeOf(actor.userId) : null, items: await this.assignmentDto(rows) };
+    return { inspectorCode: code, items: await this.assignmentDto(rows) };
   }
 
   /**
@@ -621,6 +610,10 @@ export class InspectionsService implements OnModuleInit {
       // Someone else's assignment is not found (its existence is not disclosed to other inspectors).
       if (!a || !code || !a.team.includes(code)) throw notFound('assignment');
       if (a.status === 'superseded') throw conflict('the assignment was superseded by a redraw', 'id', 'is superseded');
+      // The plan row is shared-locked against requestRedraw (which locks it for update and counts results):
+      // either the redraw sees this result and is refused, or this result sees the pending redraw.
+      const [plan]: { status: string }[] = await m.query(`SELECT status FROM inspection_plan WHERE id = $1 FOR SHARE`, [a.plan_id]);
+      if (plan?.status === 'committed') throw conflict('a redraw of this plan is pending: the assignment will be replaced, record results on the new draw', 'id', 'has a pending redraw');
       const [existing]: { id: string }[] = await m.query(`SELECT id FROM inspection_result WHERE assignment_id = $1`, [a.id]);
       if (existing || a.status === 'done') throw conflict('a result is already recorded for this assignment (recorded once; corrections go through the case or a credit appeal)', 'id', 'has a result');
       const now = new Date();

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AccountsService } from '../../src/accounts/accounts.service';
+import { systemActor } from '../../src/accounts/roles';
 import { requireRoles } from '../../src/accounts/require-roles';
 import { createTestHttp } from '../support/app';
 import { bearer, createUserWithToken, ensureInstitution, TestUser, testUserName } from '../support/auth';
@@ -351,6 +352,30 @@ describe('accounts, logins, sessions, tokens', () => {
       for (const a of admins) await http.patch(`/api/users/${a.id}`).set(bearer(admin.token)).send({ disabled: true }).expect(200);
       const last = await http.patch(`/api/users/${admin.id}`).set(bearer(admin.token)).send({ role: 'auditor' }).expect(409);
       expect(last.body.message).toMatch(/last enabled admin/);
+      for (const a of admins) await http.patch(`/api/users/${a.id}`).set(bearer(admin.token)).send({ disabled: false }).expect(200);
+
+      // Two admins left, demoted at the same moment: the second change waits for the first (the
+      // last-admin lock) and is then refused. The first is played by a raw transaction that holds the
+      // lock and demotes one admin; the service's demotion of the other must wait and see it.
+      const second = await createUserWithToken(app, { role: 'admin' });
+      for (const a of admins) await http.patch(`/api/users/${a.id}`).set(bearer(admin.token)).send({ disabled: true }).expect(200);
+      const first = ds.createQueryRunner();
+      await first.connect();
+      try {
+        await first.startTransaction();
+        await first.query(`SELECT pg_advisory_xact_lock(7270006)`);
+        await first.query(`UPDATE user_account SET role = 'auditor' WHERE id = $1`, [second.id]);
+        const demotion = app.get(AccountsService).updateUser(systemActor('test'), admin.id, { role: 'auditor' });
+        const outcome = Promise.race([demotion.then(() => 'done', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+        expect(await outcome).toBe('waiting');
+        await first.commitTransaction();
+        await expect(demotion).rejects.toThrow('the last enabled admin cannot be disabled or given another role');
+      } finally {
+        await first.release();
+      }
+      const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM user_account WHERE role = 'admin' AND disabled_at IS NULL`)) as { n: number }[];
+      expect(n).toBe(1);
+      await ds.query(`UPDATE user_account SET role = 'admin' WHERE id = $1`, [second.id]);
       for (const a of admins) await http.patch(`/api/users/${a.id}`).set(bearer(admin.token)).send({ disabled: false }).expect(200);
     });
   });

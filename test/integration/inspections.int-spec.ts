@@ -222,6 +222,11 @@ describe('inspections (PostgreSQL + Redis)', () => {
 
     const bad = (await as(users.inspector!).post(`/api/assignments/${a!.id}/result`, { outcome: 'violations', notes: '串换项目' }).expect(400)).body;
     expect(bad.errors).toEqual([expect.objectContaining({ path: 'amountFound' })]);
+    // While a redraw is pending (the plan committed again) no result is taken: the assignment is about to be replaced.
+    await ds.query(`UPDATE inspection_plan SET status = 'committed' WHERE id = $1`, [planId]);
+    const pending = (await as(users.inspector!).post(`/api/assignments/${a!.id}/result`, { outcome: 'compliant' }).expect(409)).body;
+    expect(pending.message).toBe('a redraw of this plan is pending: the assignment will be replaced, record results on the new draw');
+    await ds.query(`UPDATE inspection_plan SET status = 'drawn' WHERE id = $1`, [planId]);
     const r = (await as(users.inspector!).post(`/api/assignments/${a!.id}/result`, { outcome: 'violations', amountFound: '1234.50', notes: '串换项目收费' }).expect(200)).body;
     expect(r.result).toMatchObject({ outcome: 'violations', amountFound: '1234.50', caseNumber: expect.stringMatching(/^AJ-/) });
     const [c] = (await ds.query(`SELECT kind, institution_code, amount_at_risk FROM supervision_case WHERE id = $1`, [r.result.caseId])) as Row[];

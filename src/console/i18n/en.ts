@@ -188,6 +188,7 @@ export const en: MessagesShape<typeof zh> = {
     locked: 'This account is locked for a while after too many failed logins; try again later.',
     rateLimited: 'Too many login attempts; try again later.',
     missing: 'Enter your user name and password.',
+    crossSite: 'The login came from another website and was refused. Open this platform\'s login page and sign in there.',
     disabled: 'This account is disabled; ask an administrator.',
   },
   dashboard: {
@@ -323,6 +324,8 @@ export const en: MessagesShape<typeof zh> = {
     seq: 'Seq',
     none: 'No entries match.',
     chainOk: 'The hash chain holds: {checked} entries checked.',
+    verifyChain: 'Verify the hash chain',
+    verifyHint: 'Recomputes the hash of every audit entry (takes a while on a long trail).',
     chainBad: 'The hash chain is broken at entry {seq} ({problem}); {checked} entries checked.',
     chainUnknown: 'Chain verification is not available.',
     invalidFilter: 'Invalid filter',

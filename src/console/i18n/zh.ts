@@ -190,6 +190,7 @@ export const zh = {
     locked: '账号因多次登录失败已被临时锁定，请稍后再试。',
     rateLimited: '登录尝试过于频繁，请稍后再试。',
     missing: '请输入用户名和密码。',
+    crossSite: '登录请求来自其他网站，已拒绝。请直接打开本平台的登录页登录。',
     disabled: '该账号已停用，请联系管理员。',
   },
   dashboard: {
@@ -325,6 +326,8 @@ export const zh = {
     seq: '序号',
     none: '没有符合条件的记录。',
     chainOk: '哈希链完整：已校验 {checked} 条记录。',
+    verifyChain: '校验哈希链',
+    verifyHint: '逐条重算全部审计记录的哈希（记录多时需要一些时间）。',
     chainBad: '哈希链被破坏：第 {seq} 条记录异常（{problem}）。已校验 {checked} 条。',
     chainUnknown: '哈希链校验暂不可用。',
     invalidFilter: '筛选条件有误',
