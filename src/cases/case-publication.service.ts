@@ -439,7 +439,8 @@ export class CasePublicationService {
     const c = await this.load(m, ref, actor, false);
     const { refusal, decision } = await this.refusal(m, c);
     const p = await m.getRepository(CasePublication).findOne({ where: { caseId: c.id } });
-    const [listed] = await this.published(m, { caseId: c.id });
+    // What the public reads, only for a case that is marked (and not withdrawn): others are not listed.
+    const [listed] = p && !p.withdrawnAt ? await this.published(m, { caseId: c.id }) : [];
     const cats = (await m.query(
       `SELECT coalesce(array_agg(DISTINCT f.category ORDER BY f.category), '{}') AS categories FROM case_finding cf JOIN finding f ON f.id = cf.finding_id WHERE cf.case_id = $1 AND f.status = 'confirmed'`,
       [c.id],

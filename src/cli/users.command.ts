@@ -1,25 +1,13 @@
-import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { AccountsService, UpdateUserInput, UserView } from '../accounts/accounts.service';
 import { checkName, checkPassword } from '../accounts/credentials';
-import { Actor, ROLES, systemActor } from '../accounts/roles';
+import { ROLES } from '../accounts/roles';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
 import { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
-import { withApp } from './cli-support';
-
-/** The audit trail names the operating-system user behind a CLI change. */
-function cliActor(): Actor {
-  let who = 'unknown';
-  try {
-    who = userInfo().username;
-  } catch {
-    // Containers often run under a uid without a passwd entry.
-  }
-  return systemActor(`cli:${who}`);
-}
+import { cliActor, withApp } from './cli-support';
 
 /** Reads one line from the terminal without echoing it. */
 function promptHidden(question: string): Promise<string> {

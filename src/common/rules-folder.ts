@@ -26,7 +26,7 @@ export function rulesSchemaValidator(schemaFile: string): ValidateFunction {
   let v = validators.get(schemaFile);
   if (!v) {
     const schema = JSON.parse(readFileSync(join(rulesFolder(schemaFile), schemaFile), 'utf8'));
-    v = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
+    v = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
     validators.set(schemaFile, v);
   }
   return v;
@@ -40,8 +40,10 @@ export function policyWhere(path: PolicyPath): string {
 }
 
 export interface SchemaProblemOptions {
-  /** Instance paths whose digit-only segments are map keys (e.g. article numbers), not array indexes. */
+  /** Instance paths whose digit-only segments are map keys written as text in the YAML (e.g. '38'), not array indexes. */
   textKeys?: (instancePath: string) => boolean;
+  /** Instance paths whose digit-only segments are numeric map keys (e.g. 11: 7): found as numbers, written `.11`. */
+  numericKeys?: (instancePath: string) => boolean;
   /** What a key refused by `propertyNames` should have been, e.g. 'a finding category name'. */
   propertyNamesHint?: string;
 }
@@ -57,7 +59,7 @@ export function schemaProblems(errors: readonly ErrorObject[], opts: SchemaProbl
       .slice(1)
       .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
       .map((s) => (/^\d+$/.test(s) && !textKeys ? Number(s) : s));
-    const at = policyWhere(path);
+    const at = opts.numericKeys?.(e.instancePath) ? path.join('.') || '(policy)' : policyWhere(path);
     let message: string;
     if (e.keyword === 'additionalProperties') {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;

@@ -32,7 +32,9 @@ export class AuditPagesController {
   @Get()
   async list(@Res() res: Response, @Query() query: Record<string, unknown>) {
     const values = Object.fromEntries(FILTERS.map((k) => [k, typeof query[k] === 'string' ? (query[k] as string) : '']));
-    const [chain, actions] = await Promise.all([this.audit.verify(), this.audit.actions()]);
+    // Verifying re-reads and re-hashes the whole trail: only when asked (?verify=1), not on every view.
+    const wantsVerify = query.verify === '1';
+    const [chain, actions] = await Promise.all([wantsVerify ? this.audit.verify() : Promise.resolve(null), this.audit.actions()]);
     let errors: { path: string; reason: string }[] = [];
     let items: Awaited<ReturnType<AuditService['list']>>['items'] = [];
     let page = 1;

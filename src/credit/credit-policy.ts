@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { canonicalHash } from '../inspections/canonical';
 import { policyWhere, rulesFolder, rulesSchemaValidator, schemaProblems as schemaErrors } from '../common/rules-folder';
 import { parseYamlSource } from '../common/yaml-source';
 
@@ -149,18 +149,7 @@ function checkPolicyData(data: unknown, report: (path: Path, message: string) =>
 
 /** sha256 of the canonical JSON (keys sorted at every level). */
 export function policyHash(content: unknown): string {
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return canonicalHash(content);
 }
 
 interface RawPolicy {

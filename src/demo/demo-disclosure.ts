@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AccountsService, actorOf } from '../accounts/accounts.service';
 import { Actor } from '../accounts/roles';
 import { CasePublicationService, suggestSummary } from '../cases/case-publication.service';
 import { parseConfirm, parseDecision } from '../cases/cases.dto';
@@ -23,13 +24,8 @@ export interface DemoDisclosure {
 }
 
 /** A demo login as the actor it is (the audit trail then names it). */
-async function loginActor(ds: DataSource, name: string): Promise<Actor> {
-  const [u]: { id: string; name: string; role: Actor['role']; institution_code: string | null }[] = await ds.query(
-    `SELECT id, name, role, institution_code FROM user_account WHERE name = $1`,
-    [name],
-  );
-  if (!u) throw new Error(`the demo login ${name} does not exist`);
-  return { userId: u.id, name: u.name, role: u.role, institutionCode: u.institution_code };
+async function loginActor(app: INestApplicationContext, name: string): Promise<Actor> {
+  return actorOf(await app.get(AccountsService).findByName(name));
 }
 
 /**
@@ -44,7 +40,7 @@ export async function demoDisclosure(app: INestApplicationContext, draw: DemoDra
   const cases = app.get(CasesService);
   const publications = app.get(CasePublicationService);
   const views = app.get(ViewRenderer);
-  const supervisor = { actor: await loginActor(ds, 'demo-supervisor'), ip: null };
+  const supervisor = { actor: await loginActor(app, 'demo-supervisor'), ip: null };
 
   const open: { id: string; number: string; amount_at_risk: string }[] = await ds.query(
     `SELECT c.id, c.number, c.amount_at_risk FROM supervision_case c
@@ -74,7 +70,7 @@ export async function demoDisclosure(app: INestApplicationContext, draw: DemoDra
   let results = 0;
   if (draw.inspectorCode) {
     const inspections = app.get(InspectionsService);
-    const inspector = { actor: await loginActor(ds, 'demo-inspector'), ip: null };
+    const inspector = { actor: await loginActor(app, 'demo-inspector'), ip: null };
     const [a]: { id: string }[] = await ds.query(
       `SELECT id FROM inspection_assignment WHERE draw_id = $1 AND team[1] = $2 AND status <> 'superseded' ORDER BY institution_code LIMIT 1`,
       [draw.drawId, draw.inspectorCode],

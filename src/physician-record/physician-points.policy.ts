@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import Ajv from 'ajv';
+import { rulesSchemaValidator, schemaProblems } from '../common/rules-folder';
 import { parseYamlSource } from '../common/yaml-source';
 import { defaultRulesRoot } from '../rules-engine/rule-library';
 import { PhysicianPointsPolicy, SeverityBand } from './physician-points';
@@ -14,16 +14,6 @@ export class PhysicianPolicyError extends Error {
   constructor(readonly problems: string[]) {
     super(`the physicians' points policy has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   }
-}
-
-let validator: ReturnType<Ajv['compile']> | undefined;
-
-function schemaValidator() {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(join(defaultRulesRoot(), SCHEMA_FILE), 'utf8'));
-    validator = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
-  }
-  return validator;
 }
 
 /**
@@ -52,24 +42,11 @@ export function loadPhysicianPointsPolicy(file = policyPath()): PhysicianPointsP
   const src = parseYamlSource(text, shown);
   if (src.syntaxProblems.length) throw new PhysicianPolicyError(src.syntaxProblems);
   const { data, lineOf } = src;
-  const validate = schemaValidator();
+  const validate = rulesSchemaValidator(SCHEMA_FILE);
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const path = e.instancePath
-        .split('/')
-        .slice(1)
-        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(policy)';
-      let message = `${where}: ${e.message}`;
-      if (e.keyword === 'additionalProperties') {
-        const prop = (e.params as { additionalProperty: string }).additionalProperty;
-        message = `${where}: unknown key "${prop}"`;
-        path.push(prop);
-      } else if (e.keyword === 'required') message = `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-      else if (e.keyword === 'enum') message = `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-      return `${shown}:${lineOf(path)}: ${message}`;
-    });
-    throw new PhysicianPolicyError([...new Set(problems)]);
+    // Suspension months are keyed by the year's total (numeric keys), not indexes.
+    const problems = schemaProblems(validate.errors ?? [], { numericKeys: (p) => p.includes('months_by_total') });
+    throw new PhysicianPolicyError(problems.map((e) => `${shown}:${lineOf(e.path)}: ${e.message}`));
   }
   const raw = data as RawPolicy;
   const problems: string[] = [];

@@ -106,7 +106,7 @@ export class TipEvent {
   @Column({ type: 'timestamptz' })
   at!: Date;
 
-  /** received, assign, start_investigation, note, set_level, open_case, close, substantiate, record_payment. */
+  /** receive, assign, start_investigation, note, set_level, open_case, close, substantiate, record_payment. */
   @Column({ type: 'varchar', length: 24 })
   action!: string;
 

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Actor, CurrentActor, Public, Roles } from '../accounts/roles';
 import { acting } from '../cases/cases.controller';
+import { domainStatus } from '../common/domain-exception.filter';
 import { DomainErrorCode, DomainException, FieldError } from '../common/domain.exception';
 import { parsePaging } from '../common/query';
 import { AppConfig } from '../config/config';
@@ -25,10 +26,6 @@ interface PublicFailure {
 }
 
 const SHOWN_ON_FORM = [DomainErrorCode.InvalidInput, DomainErrorCode.NotFound, DomainErrorCode.TooManyRequests];
-
-function statusOf(code: DomainErrorCode): number {
-  return code === DomainErrorCode.InvalidInput ? 400 : code === DomainErrorCode.NotFound ? 404 : 429;
-}
 
 /** Texts the public sends back when a form is shown again: never the challenge (a new one is asked) nor the CSRF field. */
 function typedValues(body: unknown): Record<string, unknown> {
@@ -97,7 +94,7 @@ export class PublicTipsPagesController {
       r = await this.tips.submit(parseTipSubmission(formToSubmission(body ?? {})), ip ?? null);
     } catch (err) {
       if (err instanceof DomainException && SHOWN_ON_FORM.includes(err.code)) {
-        this.renderForm(res, { message: err.message, errors: err.errors, values: typedValues(body) }, statusOf(err.code));
+        this.renderForm(res, { message: err.message, errors: err.errors, values: typedValues(body) }, domainStatus(err.code));
         return;
       }
       throw err;
@@ -125,7 +122,7 @@ export class PublicTipsPagesController {
     } catch (err) {
       if (err instanceof DomainException && SHOWN_ON_FORM.includes(err.code)) {
         const failed = { message: err.code === DomainErrorCode.NotFound ? null : err.message, notFound: err.code === DomainErrorCode.NotFound, errors: this.label(res, err.errors) };
-        this.renderTrack(res, { failed }, statusOf(err.code));
+        this.renderTrack(res, { failed }, domainStatus(err.code));
         return;
       }
       throw err;

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sha256Hex } from '../inspections/canonical';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, systemActor } from '../accounts/roles';
 import { AuditService } from '../audit/audit.service';
 import { CaseEvents, CaseFinalEvent } from '../cases/case-events';
+import type { Acting } from '../cases/cases.service';
 import { CasesService } from '../cases/cases.service';
 import { fenOf, yuanText } from '../cases/money';
 import { DomainErrorCode, DomainException } from '../common/domain.exception';
@@ -25,11 +27,6 @@ export const TRACK_RATE_PER_HOUR = 60;
 
 const TIP_NUMBER = /^JB-\d{4}-\d{6,}$/;
 
-/** Who acts, and from where. */
-export interface TipActing {
-  actor: Actor;
-  ip?: string | null;
-}
 
 /** What the audit trail records of a tip: never the identity, the description or the tracking code. */
 interface TipSnapshot {
@@ -76,7 +73,7 @@ export function formatTrackingCode(code: string): string {
 
 /** sha256 hex of the normalised code: what the tip row keeps. */
 export function trackingCodeHash(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
+  return sha256Hex(code);
 }
 
 /** 16 characters of Crockford base32 (80 random bits). */
@@ -234,7 +231,7 @@ export class TipsService implements OnModuleInit {
             anonymous: input.anonymous,
             identitySealed: sealed !== null,
             identityKeyId: sealed ? identityKeyId(this.key) : null,
-            descriptionSha256: createHash('sha256').update(input.description).digest('hex'),
+            descriptionSha256: sha256Hex(input.description),
           },
           // The tipster's address is not kept: it could identify them.
           ip: null,
@@ -447,7 +444,7 @@ export class TipsService implements OnModuleInit {
    * The tipster's identity, for the supervisor the tip is assigned to and nobody else (admins and
    * auditors included): every read is audited (who and when, never what), a refusal too.
    */
-  async readIdentity(ref: string, by: TipActing): Promise<{ id: string; number: string; anonymous: boolean; identity: TipIdentity | null }> {
+  async readIdentity(ref: string, by: Acting): Promise<{ id: string; number: string; anonymous: boolean; identity: TipIdentity | null }> {
     const tip = await this.load(this.ds.manager, ref, false);
     if (by.actor.role !== 'supervisor' || !by.actor.userId || by.actor.userId !== tip.assignedTo) {
       await this.audit.record(this.ds.manager, {
@@ -501,7 +498,7 @@ export class TipsService implements OnModuleInit {
    * One workflow step in one transaction: lock the tip, ask the workflow, apply the change, write
    * the timeline event and audit it (before and after).
    */
-  private async step(ref: string, by: TipActing, action: TipAction, input: TipActionInput, apply: (m: EntityManager, tip: Tip, t: TipTransition, now: Date) => Promise<StepResult>): Promise<string> {
+  private async step(ref: string, by: Acting, action: TipAction, input: TipActionInput, apply: (m: EntityManager, tip: Tip, t: TipTransition, now: Date) => Promise<StepResult>): Promise<string> {
     return this.ds.transaction(async (m) => {
       const tip = await this.load(m, ref, true);
       const t = transition(await this.workflowTip(m, tip), action, by.actor, input);
@@ -532,7 +529,7 @@ export class TipsService implements OnModuleInit {
    * assigned, only the assignee or an admin may hand it on — otherwise any supervisor could assign
    * it to themselves, read the identity and give it back.
    */
-  async assign(ref: string, input: { assignee: string }, by: TipActing) {
+  async assign(ref: string, input: { assignee: string }, by: Acting) {
     await this.step(ref, by, 'assign', { assignee: input.assignee }, async (m, tip, _t, now) => {
       if (tip.assignedTo && by.actor.role !== 'admin' && by.actor.userId !== tip.assignedTo) {
         throw new DomainException(DomainErrorCode.Forbidden, `tip ${tip.number} is assigned to another supervisor: only they or an admin may reassign it`, [
@@ -555,13 +552,13 @@ export class TipsService implements OnModuleInit {
     return this.detail(ref, by.actor);
   }
 
-  async startInvestigation(ref: string, by: TipActing) {
+  async startInvestigation(ref: string, by: Acting) {
     await this.step(ref, by, 'start_investigation', {}, async () => ({}));
     return this.detail(ref, by.actor);
   }
 
   /** A note on the timeline: public ones are shown to the tipster, internal ones only here. */
-  async addNote(ref: string, input: { note: string; visibility: 'public' | 'internal' }, by: TipActing) {
+  async addNote(ref: string, input: { note: string; visibility: 'public' | 'internal' }, by: Acting) {
     await this.step(ref, by, 'note', { note: input.note }, async () =>
       input.visibility === 'public' ? { publicNote: input.note, audit: { visibility: 'public' } } : { internalNote: input.note, audit: { visibility: 'internal' } },
     );
@@ -569,7 +566,7 @@ export class TipsService implements OnModuleInit {
   }
 
   /** The reward level (1 = best supported) the computation will use when the case becomes final. */
-  async setLevel(ref: string, input: { level: number }, by: TipActing) {
+  async setLevel(ref: string, input: { level: number }, by: Acting) {
     if (!this.rewards.policy.levels.some((l) => l.level === input.level)) {
       throw new DomainException(DomainErrorCode.InvalidInput, 'invalid reward level', [{ path: 'level', reason: `must be a level of the reward policy: 1 to ${this.rewards.policy.levels.length}` }]);
     }
@@ -582,7 +579,7 @@ export class TipsService implements OnModuleInit {
   }
 
   /** Opens a case from the tip (in the same transaction): the tip's institution unless another is given. */
-  async openCase(ref: string, input: { institutionCode: string | null; amountAtRiskFen: bigint; note: string | null }, by: TipActing) {
+  async openCase(ref: string, input: { institutionCode: string | null; amountAtRiskFen: bigint; note: string | null }, by: Acting) {
     await this.step(ref, by, 'open_case', {}, async (m, tip, _t, now) => {
       const code = input.institutionCode ?? tip.institutionCode;
       if (!code) {
@@ -604,7 +601,7 @@ export class TipsService implements OnModuleInit {
   }
 
   /** Closes the tip as not substantiated (不属实), with an internal reason and optionally a note for the tipster. */
-  async close(ref: string, input: { reason: string; publicNote: string | null }, by: TipActing) {
+  async close(ref: string, input: { reason: string; publicNote: string | null }, by: Acting) {
     await this.step(ref, by, 'close', { reason: input.reason }, async (_m, tip, _t, now) => {
       tip.closedAt = now;
       return { internalNote: input.reason, publicNote: input.publicNote };
@@ -613,7 +610,7 @@ export class TipsService implements OnModuleInit {
   }
 
   /** Records that the granted reward was paid: the tip becomes rewarded. */
-  async recordPayment(ref: string, input: { paidOn: string }, by: TipActing) {
+  async recordPayment(ref: string, input: { paidOn: string }, by: Acting) {
     await this.step(ref, by, 'record_payment', { paidOn: input.paidOn }, async (m, tip) => {
       await m.query(`UPDATE tip_reward SET paid_on = $2, updated_at = now() WHERE tip_id = $1`, [tip.id, input.paidOn]);
       return { audit: { paidOn: input.paidOn } };

@@ -123,7 +123,7 @@ describe('console end to end (Chromium, PostgreSQL, Redis)', () => {
     const auditContext = await browser.newContext({ locale: 'zh-CN' });
     const auditPage = await auditContext.newPage();
     await logIn(auditPage, auditor, '/console/audit');
-    await auditPage.goto(`${url}/console/audit?entityId=${caseId}&actor=${supervisor.name}`);
+    await auditPage.goto(`${url}/console/audit?entityId=${caseId}&actor=${supervisor.name}&verify=1`);
     const trail = (await auditPage.locator('main').textContent())!;
     for (const action of ['case.start_review', 'case.confirm', 'case.decide']) expect(trail).toContain(action);
     expect(await auditPage.locator('.flash-ok[role="status"]').count()).toBe(1);

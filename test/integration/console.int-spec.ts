@@ -12,28 +12,16 @@ import { ImportsService } from '../../src/imports/imports.service';
 import { ScoringService } from '../../src/scoring/scoring.service';
 import { ScreeningService } from '../../src/screening/screening.service';
 import { createTestHttp } from '../support/app';
-import { TestUser, createUserWithToken } from '../support/auth';
+import { TestUser, createUserWithToken, csrfOf, expectAccessiblePage } from '../support/auth';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
 type Agent = ReturnType<typeof request.agent>;
-
-/** The structural checks every page must pass: a language, one h1, table headers with a scope. */
-function expectAccessiblePage(html: string, lang: 'zh-CN' | 'en' = 'zh-CN') {
-  expect(html).toMatch(new RegExp(`<html lang="${lang}">`));
-  expect(html.match(/<h1[\s>]/g) ?? []).toHaveLength(1);
-  const ths = html.match(/<th\b[^>]*>/g) ?? [];
-  for (const th of ths) expect(th).toMatch(/\bscope="(col|row)"/);
-  // No script of any kind: the CSP forbids them and the pages need none.
-  expect(html).not.toMatch(/<script\b/i);
-}
 
 /** Set-Cookie lines of a response (one string or several). */
 const cookiesOf = (res: { headers: Record<string, unknown> }): string[] => {
   const c = res.headers['set-cookie'];
   return Array.isArray(c) ? c : typeof c === 'string' ? [c] : [];
 };
-
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 
 /**
  * The console through HTTP as a browser uses it: the login form and its cookie, pages in Chinese and
@@ -109,6 +97,12 @@ describe('web console (PostgreSQL + Redis)', () => {
     expect(cookiesOf(wrong).join(';')).not.toMatch(/fg_session=[^;]/);
     const empty = await request(server).post('/login').type('form').send({ name: '', password: '' }).expect(400);
     expect(empty.text).toContain('请输入用户名和密码');
+    // Login CSRF: another site's page posting the form (its Origin) gets no session, even with the right password.
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const crossSite = await request(server).post('/login').set('Origin', 'https://evil.example').type('form').send({ name: users.auditor!.name, password: users.auditor!.password }).expect(403);
+    expect(crossSite.text).toContain('登录请求来自其他网站');
+    expect(cookiesOf(crossSite).join(';')).not.toMatch(/fg_session=[^;]/);
+    await request(server).post('/login').set({ Origin: `http://${host}`, Host: host }).type('form').send({ name: users.auditor!.name, password: users.auditor!.password }).expect(303);
   });
 
   it('shows the dashboard in Chinese, then in English after the switch, with figures from the database', async () => {
@@ -217,7 +211,11 @@ describe('web console (PostgreSQL + Redis)', () => {
     const agent = await loginAs(users.auditor!);
     const page = await agent.get('/console/audit').expect(200);
     expectAccessiblePage(page.text);
-    expect(page.text).toMatch(/哈希链完整：已校验 \d+ 条记录/);
+    // The chain is verified on request (it re-hashes the whole trail), not on every view.
+    expect(page.text).not.toContain('哈希链完整');
+    expect(page.text).toMatch(/href="\/console\/audit\?verify(=|&#x3D;)1"/); // Handlebars escapes '='
+    const verified = await agent.get('/console/audit?verify=1').expect(200);
+    expect(verified.text).toMatch(/哈希链完整：已校验 \d+ 条记录/);
     const filtered = await agent.get(`/console/audit?actor=${encodeURIComponent(users.supervisor!.name)}&action=auth.login`).expect(200);
     expectAccessiblePage(filtered.text);
     const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM audit_entry WHERE actor_name = $1 AND action = 'auth.login'`, [users.supervisor!.name])) as { n: number }[];

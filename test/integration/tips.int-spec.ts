@@ -10,7 +10,7 @@ import { CaseDecision, SupervisionCase } from '../../src/cases/case.entities';
 import { enNumber } from '../../src/tips/tip-challenge';
 import { defaultRewardPolicyFile, loadRewardPolicyFile } from '../../src/tips/tip-reward-policy';
 import { createTestHttp } from '../support/app';
-import { apiAs, createUserWithToken, ensureInstitution, TestUser } from '../support/auth';
+import { apiAs, consoleLogin, createUserWithToken, csrfOf, ensureInstitution, TestUser } from '../support/auth';
 import { dropSchema, testConfig, uniqueName } from '../support/test-env';
 
 type Row = Record<string, unknown>;
@@ -343,6 +343,32 @@ describe('tips (PostgreSQL + Redis)', () => {
     const t = (await sup.get(`/api/tips/${r.number}`).expect(200)).body;
     expect(t).toMatchObject({ status: 'substantiated', reward: { level: 3, levelDefaulted: true, amount: '500.00' } });
     expect(t.events.at(-1).internalNote).toContain('设定的第 4 级已不在现行奖励办法中');
+  });
+
+  it('works a tip through the console forms: CSRF, a flash after each step, a refused form shown again with its field error', async () => {
+    const r = (await anon().post('/api/public/tips').send(await tipBody({ category: 'bed_hanging' })).expect(201)).body;
+    const agent = await consoleLogin(app, users.supervisor!);
+    const page = async () => (await agent.get(`/console/tips/${r.number}`).expect(200)).text;
+    const token = csrfOf(await page());
+    const post = (path: string, form: Record<string, string>) => agent.post(`/console/tips/${r.number}/${path}`).type('form').send({ _csrf: token, ...form }).redirects(0);
+    // Without the token: refused.
+    await agent.post(`/console/tips/${r.number}/assign`).type('form').send({ assignee: users.supervisor!.name }).expect(403);
+    const assigned = await post('assign', { assignee: users.supervisor!.name }).expect(303);
+    expect(assigned.headers.location).toBe(`/console/tips/${r.number}?ok=tipAssigned`);
+    expect((await agent.get(assigned.headers.location).expect(200)).text).toContain('已分派');
+    await post('start-investigation', {}).expect(303);
+    // A note without text: the page again (400) with the field named, nothing written.
+    const refused = await post('notes', { note: '', visibility: 'public' }).expect(400);
+    expect(refused.text).toContain("<li>说明: is required</li>");
+    expect(await count(`SELECT count(*)::int AS n FROM tip_event e JOIN tip t ON t.id = e.tip_id WHERE t.number = $1 AND e.action = 'note'`, [r.number])).toBe(0);
+    await post('notes', { note: '已联系举报人核实线索', visibility: 'public' }).expect(303);
+    await post('reward-level', { level: '2' }).expect(303);
+    const t = (await as(users.supervisor!).get(`/api/tips/${r.number}`).expect(200)).body;
+    expect(t).toMatchObject({ status: 'investigating', rewardLevel: 2 });
+    expect(t.events.map((e: Row) => e.action)).toEqual(['receive', 'assign', 'start_investigation', 'note', 'set_level']);
+    // A step the status does not allow: the page again with the 409 reason.
+    const early = await post('reward-payment', { paidOn: '2026-01-01' }).expect(409);
+    expect(early.text).toContain('is investigating');
   });
 
   it('closes a tip as unsubstantiated: the tipster reads the public note, never the internal reason', async () => {

@@ -78,8 +78,9 @@ export function csrfOf(html: string): string {
   return m[1]!;
 }
 
-/** Basic accessibility of a server-rendered page: one h1, every table header scoped, no script. */
-export function expectAccessiblePage(html: string): void {
+/** The structural checks every page must pass: its language, one h1, table headers with a scope, no script (the CSP forbids them). */
+export function expectAccessiblePage(html: string, lang: 'zh-CN' | 'en' = 'zh-CN'): void {
+  expect(html).toMatch(new RegExp(`<html lang="${lang}">`));
   expect(html.match(/<h1[\s>]/g) ?? []).toHaveLength(1);
   for (const th of html.match(/<th\b[^>]*>/g) ?? []) expect(th).toMatch(/\bscope="(col|row)"/);
   expect(html).not.toMatch(/<script\b/i);
